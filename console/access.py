@@ -1,0 +1,77 @@
+"""Who may do what: one function, `can(operator, action)`. Widgets ask it to enable controls;
+the write path enforces it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+
+class Role(StrEnum):
+    CONTROLLER = "controller"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class HasRole(Protocol):
+    @property
+    def role(self) -> str: ...
+
+
+class PermissionDenied(PermissionError):
+    def __init__(self, role: str, action: str) -> None:
+        super().__init__(f"A {role} may not {ACTION_WORDS.get(action, action)}.")
+        self.role = role
+        self.action = action
+
+
+_C, _S, _AU, _AD = Role.CONTROLLER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR
+_ALL = frozenset(Role)
+
+RULES: dict[str, frozenset[Role]] = {
+    "shift.start": frozenset({_C, _S}),
+    "shift.end": frozenset({_C, _S}),
+    "log.note": frozenset({_C, _S}),
+    "record.read": _ALL,
+    "record.verify": _ALL,
+    "record.anchor": _ALL,
+    "operation.import": frozenset({_AD}),
+    "operation.export": frozenset({_S, _AD}),
+    "demo.seed": frozenset({_AD}),
+    "sensitive.read": frozenset({_S}),
+    "sensitive.write": frozenset({_S}),
+    "evidence.release": frozenset({_S}),
+    "template.edit": frozenset({_S}),
+    "letter.override": frozenset({_S}),
+    "operators.manage": frozenset({_AD}),
+}
+
+ACTION_WORDS = {
+    "shift.start": "start a shift",
+    "shift.end": "end a shift",
+    "log.note": "write in the log",
+    "operation.import": "import an operation",
+    "operation.export": "export the operation",
+    "demo.seed": "seed the demo operation",
+    "sensitive.read": "see special-category data",
+    "sensitive.write": "change special-category data",
+    "evidence.release": "release an evidence hold",
+    "template.edit": "edit letter templates",
+    "letter.override": "override the warning-letter limit",
+    "operators.manage": "manage operators",
+}
+
+
+def can(operator: HasRole, action: str) -> bool:
+    """True when the operator's role allows the action. An unknown action is a bug, not a no."""
+    try:
+        allowed = RULES[action]
+    except KeyError:
+        raise ValueError(f"unknown action {action!r}: add it to console.access.RULES") from None
+    return operator.role in allowed
+
+
+def require(operator: HasRole, action: str) -> None:
+    if not can(operator, action):
+        raise PermissionDenied(operator.role, action)

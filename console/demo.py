@@ -1,0 +1,83 @@
+"""The demo operation: imported from resources with its dates moved so that today falls in
+week 4 (Tier 2), and `demo seed` nights of plausible activity written through the services."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from console.operation_file import OperationSpec, parse_operation
+from console.services import Services
+from console.types import ActionResult, Actor
+
+DEMO_NAME = "demo"
+DEMO_CONTROLLER = "demo"
+DAYS_INTO_OPERATION = 24  # today is in week 4, Tier 2
+
+NOTES = (
+    "Radio check: all units on patrol, nothing to report",
+    "Street lighting out on Mill Lane by the footbridge: reported to the council",
+    "Community call: resident reports vehicles circling Canal Street",
+    "Litter hotspot behind Market Square car park: passed to the dawn patrol",
+    "Alley gate open at Canal Street west: rabbit run, owner to be found",
+    "Taxi rank busy, no concerns at Station Approach",
+    "Vehicle parked with engine running on Bridge Road for 10 minutes, moved on",
+    "Support charity outreach van at Station Approach from 22:00",
+    "Patrol reports group dispersed from High Street north without incident",
+    "Camera 5 view partly blocked by a parked lorry",
+)
+
+
+def system_actor(console_id: str) -> Actor:
+    return Actor(login="system", display_name="Console set-up", role="administrator", console_id=console_id)
+
+
+def demo_spec(today: date) -> OperationSpec:
+    text = resources.files("resources").joinpath("demo_operation.toml").read_text(encoding="utf-8")
+    spec = parse_operation(text)
+    shift = (today - timedelta(days=DAYS_INTO_OPERATION)) - spec.start_date
+    return dataclasses.replace(
+        spec,
+        start_date=spec.start_date + shift,
+        tiers=tuple(dataclasses.replace(t, start_date=t.start_date + shift) for t in spec.tiers),
+    )
+
+
+def ensure_demo_operation(services: Services, today: date | None = None) -> bool:
+    """Import the demo operation unless the database has it. True when it was imported now."""
+    if DEMO_NAME in services.operations.names():
+        return False
+    services.operations.import_spec(system_actor(services.settings.console_id),
+                                    demo_spec(today or date.today()))
+    return True
+
+
+def seed_nights(services: Services, nights: int, *, seed: int = 7, now: datetime | None = None) -> list[ActionResult]:
+    """Write `nights` past nights of shifts and log notes, ending before the current night."""
+    if nights < 1:
+        raise ValueError("--nights must be 1 or more")
+    now = now or datetime.now(UTC)
+    ensure_demo_operation(services, now.date())
+    op = services.operations.view(DEMO_NAME)
+    tz = ZoneInfo(op.timezone)
+    actor = services.operations.operator(DEMO_CONTROLLER, services.settings.console_id)
+    rng = random.Random(seed)
+    results = []
+    teams = [key for key, _ in op.teams]
+    today_local = now.astimezone(tz).date()
+    for back in range(nights, 0, -1):
+        night = today_local - timedelta(days=back)
+        start = datetime.combine(night, time(18, rng.randint(0, 20)), tz).astimezone(UTC)
+        end = datetime.combine(night + timedelta(days=1), time(6, rng.randint(0, 15)), tz).astimezone(UTC)
+        on_duty = teams[: 1 + (back % 2)] if teams else []
+        started = services.shifts.start(actor, op.id, on_duty, event_time=start)
+        results.append(started)
+        moments = sorted(start + timedelta(minutes=rng.randint(10, 11 * 60)) for _ in range(rng.randint(4, 8)))
+        for when in moments:
+            results.append(services.shifts.note(actor, op.id, rng.choice(NOTES), event_time=when))
+        results.append(services.shifts.end(actor, op.id, int(started.ref_id), event_time=end))
+    services.anchor("demo seed")
+    return results

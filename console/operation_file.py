@@ -1,0 +1,402 @@
+"""The operation file (TOML): parse and validate it into plain specs, every error with its line.
+
+Import into the database and export back live in `console.operation`; this module never
+touches storage, so validation is complete before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROLES = ("controller", "supervisor", "auditor", "administrator")
+UNIT_KINDS = ("plain_clothes", "uniformed", "other")
+CAMERA_KINDS = ("rtsp", "mjpeg", "file", "v4l2", "demo")
+CATEGORY_KINDS = ("person", "vehicle", "activity", "environment")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+
+
+class OperationFileError(ValueError):
+    """All problems found in an operation file; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class TierSpec:
+    number: int
+    name: str
+    start_date: date
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    key: str
+    label: str
+    kind: str
+    subject_prefix: str = ""
+
+
+@dataclass(frozen=True)
+class LocationSpec:
+    key: str
+    name: str
+    prescribed_area: bool = False
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    key: str
+    name: str
+    kind: str
+    main_url: str  # credentials removed
+    sub_url: str = ""
+    location: str = ""
+    recording: bool = True
+    username: str | None = None
+    password: str | None = None  # None: keep what the database holds
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    call_sign: str
+    kind: str
+    team: str = ""
+
+
+@dataclass(frozen=True)
+class OfficerSpec:
+    collar_number: str
+    name: str
+    special_constable: bool = False
+    team: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class OperatorSpec:
+    login: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    name: str
+    title: str
+    start_date: date
+    timezone: str = "Europe/London"
+    prescribed_area: str = ""
+    lawful_basis: str = ""
+    authorisation_ref: str = ""
+    night_starts_hour: int = 18
+    tiers: tuple[TierSpec, ...] = ()
+    categories: tuple[CategorySpec, ...] = ()
+    locations: tuple[LocationSpec, ...] = ()
+    cameras: tuple[CameraSpec, ...] = ()
+    teams: tuple[TeamSpec, ...] = ()
+    units: tuple[UnitSpec, ...] = ()
+    officers: tuple[OfficerSpec, ...] = ()
+    operators: tuple[OperatorSpec, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """(url without user:password, username, password) — credentials never stay in the URL."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)), parts.username, parts.password
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may appear in a log or on screen: any credentials replaced."""
+    clean, user, password = split_credentials(url)
+    if user is None and password is None:
+        return clean
+    parts = urlsplit(clean)
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc))
+
+
+class _Lines:
+    """Finds the line of the n-th `[[section]]` and of a key inside it, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def of(self, section: str, index: int | None = None, key: str | None = None) -> int:
+        header = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
+        starts = [n for n, line in enumerate(self.lines) if header.match(line)]
+        if not starts:
+            return 1
+        start = starts[index or 0] if index is not None and index < len(starts) else starts[0]
+        if key is None:
+            return start + 1
+        key_re = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for n in range(start + 1, len(self.lines)):
+            if self.lines[n].lstrip().startswith("["):
+                break
+            if key_re.match(self.lines[n]):
+                return n + 1
+        return start + 1
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.lines = _Lines(text)
+        self.problems: list[str] = []
+
+    def problem(self, section: str, index: int | None, key: str | None, message: str) -> None:
+        line = self.lines.of(section, index, key)
+        where = f"{section}[{index + 1}]" if index is not None else section
+        self.problems.append(f"line {line}: {where}{'.' + key if key else ''}: {message}")
+
+    def get(self, table: dict[str, Any], section: str, index: int | None, key: str, kind: type,
+            default: Any = ..., choices: tuple[str, ...] = ()) -> Any:
+        if key not in table:
+            if default is ...:
+                self.problem(section, index, None, f"'{key}' is required")
+                return None
+            return default
+        value = table[key]
+        if kind is int and isinstance(value, bool):
+            value = "bool"  # bool is an int in Python; refuse it
+        if not isinstance(value, kind):
+            self.problem(section, index, key, f"must be {kind.__name__}, got {value!r}")
+            return None
+        if choices and value not in choices:
+            self.problem(section, index, key, f"{value!r} is not one of: {', '.join(choices)}")
+            return None
+        if kind is str and not choices and default is ... and not value.strip():
+            self.problem(section, index, key, "must not be empty")
+            return None
+        return value
+
+    def known_keys(self, table: dict[str, Any], section: str, index: int | None, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(section, index, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def parse_operation(text: str) -> OperationSpec:
+    """Parse and validate; raises OperationFileError listing every problem with its line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise OperationFileError([f"not valid TOML: {exc}"]) from exc
+    r = _Reader(text)
+    r.known_keys(data, "file", None, {"operation", "tiers", "categories", "locations", "cameras",
+                                      "teams", "units", "officers", "operators"})
+    op = data.get("operation")
+    if not isinstance(op, dict):
+        raise OperationFileError(["line 1: the file needs an [operation] table with name and start_date"])
+    r.known_keys(op, "operation", None, {"name", "title", "start_date", "timezone", "prescribed_area",
+                                         "lawful_basis", "authorisation_ref", "night_starts_hour"})
+    name = r.get(op, "operation", None, "name", str)
+    start = r.get(op, "operation", None, "start_date", date)
+    tz = r.get(op, "operation", None, "timezone", str, "Europe/London")
+    if isinstance(tz, str):
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            r.problem("operation", None, "timezone", f"unknown time zone {tz!r}")
+    night = r.get(op, "operation", None, "night_starts_hour", int, 18)
+    if isinstance(night, int) and not 0 <= night <= 23:
+        r.problem("operation", None, "night_starts_hour", "must be an hour from 0 to 23")
+
+    def items(section: str) -> list[tuple[int, dict[str, Any]]]:
+        raw = data.get(section, [])
+        if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+            r.problem(section, None, None, f"must be written as [[{section}]] tables")
+            return []
+        return list(enumerate(raw))
+
+    def unique(section: str, key: str, values: list[tuple[int, Any]]) -> set[Any]:
+        seen: set[Any] = set()
+        for i, v in values:
+            if v is None:
+                continue
+            if v in seen:
+                r.problem(section, i, key, f"{v!r} appears more than once")
+            seen.add(v)
+        return seen
+
+    def check_key(section: str, i: int, key: str, value: Any) -> None:
+        if isinstance(value, str) and not KEY_RE.match(value):
+            r.problem(section, i, key, f"{value!r} must be lower-case letters, digits, '-' or '_'")
+
+    tiers = []
+    for i, t in items("tiers"):
+        r.known_keys(t, "tiers", i, {"number", "name", "start_date"})
+        tiers.append((i, TierSpec(r.get(t, "tiers", i, "number", int), r.get(t, "tiers", i, "name", str),
+                                  r.get(t, "tiers", i, "start_date", date))))
+    unique("tiers", "number", [(i, t.number) for i, t in tiers])
+    for i, t in tiers:
+        if isinstance(start, date) and isinstance(t.start_date, date) and t.start_date < start:
+            r.problem("tiers", i, "start_date", "a tier cannot start before the operation")
+
+    categories = []
+    for i, c in items("categories"):
+        r.known_keys(c, "categories", i, {"key", "label", "kind", "subject_prefix"})
+        spec = CategorySpec(r.get(c, "categories", i, "key", str), r.get(c, "categories", i, "label", str),
+                            r.get(c, "categories", i, "kind", str, choices=CATEGORY_KINDS),
+                            r.get(c, "categories", i, "subject_prefix", str, ""))
+        check_key("categories", i, "key", spec.key)
+        categories.append((i, spec))
+    unique("categories", "key", [(i, c.key) for i, c in categories])
+
+    locations = []
+    for i, loc in items("locations"):
+        r.known_keys(loc, "locations", i, {"key", "name", "prescribed_area"})
+        spec_l = LocationSpec(r.get(loc, "locations", i, "key", str), r.get(loc, "locations", i, "name", str),
+                              r.get(loc, "locations", i, "prescribed_area", bool, False))
+        check_key("locations", i, "key", spec_l.key)
+        locations.append((i, spec_l))
+    location_keys = unique("locations", "key", [(i, x.key) for i, x in locations])
+
+    cameras = []
+    for i, cam in items("cameras"):
+        r.known_keys(cam, "cameras", i, {"key", "name", "kind", "main_url", "sub_url", "location",
+                                         "recording", "username", "password"})
+        main = r.get(cam, "cameras", i, "main_url", str)
+        sub = r.get(cam, "cameras", i, "sub_url", str, "")
+        user = r.get(cam, "cameras", i, "username", str, None)
+        password = r.get(cam, "cameras", i, "password", str, None)
+        if isinstance(main, str):
+            main, u, p = split_credentials(main)
+            user, password = user or u, password or p
+        if isinstance(sub, str) and sub:
+            sub, u, p = split_credentials(sub)
+            user, password = user or u, password or p
+        spec_c = CameraSpec(
+            key=r.get(cam, "cameras", i, "key", str), name=r.get(cam, "cameras", i, "name", str),
+            kind=r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS), main_url=main, sub_url=sub,
+            location=r.get(cam, "cameras", i, "location", str, ""),
+            recording=r.get(cam, "cameras", i, "recording", bool, True), username=user, password=password)
+        check_key("cameras", i, "key", spec_c.key)
+        if spec_c.location and spec_c.location not in location_keys:
+            r.problem("cameras", i, "location", f"unknown location {spec_c.location!r}")
+        cameras.append((i, spec_c))
+    unique("cameras", "key", [(i, c.key) for i, c in cameras])
+
+    teams = []
+    for i, tm in items("teams"):
+        r.known_keys(tm, "teams", i, {"key", "name"})
+        spec_t = TeamSpec(r.get(tm, "teams", i, "key", str), r.get(tm, "teams", i, "name", str))
+        check_key("teams", i, "key", spec_t.key)
+        teams.append((i, spec_t))
+    team_keys = unique("teams", "key", [(i, t.key) for i, t in teams])
+
+    units = []
+    for i, u_ in items("units"):
+        r.known_keys(u_, "units", i, {"call_sign", "kind", "team"})
+        spec_u = UnitSpec(r.get(u_, "units", i, "call_sign", str),
+                          r.get(u_, "units", i, "kind", str, choices=UNIT_KINDS), r.get(u_, "units", i, "team", str, ""))
+        if spec_u.team and spec_u.team not in team_keys:
+            r.problem("units", i, "team", f"unknown team {spec_u.team!r}")
+        units.append((i, spec_u))
+    unit_keys = unique("units", "call_sign", [(i, u.call_sign) for i, u in units])
+
+    officers = []
+    for i, o in items("officers"):
+        r.known_keys(o, "officers", i, {"collar_number", "name", "special_constable", "team", "unit"})
+        spec_o = OfficerSpec(r.get(o, "officers", i, "collar_number", str), r.get(o, "officers", i, "name", str),
+                             r.get(o, "officers", i, "special_constable", bool, False),
+                             r.get(o, "officers", i, "team", str, ""), r.get(o, "officers", i, "unit", str, ""))
+        if spec_o.team and spec_o.team not in team_keys:
+            r.problem("officers", i, "team", f"unknown team {spec_o.team!r}")
+        if spec_o.unit and spec_o.unit not in unit_keys:
+            r.problem("officers", i, "unit", f"unknown unit {spec_o.unit!r}")
+        officers.append((i, spec_o))
+    unique("officers", "collar_number", [(i, o.collar_number) for i, o in officers])
+
+    operators = []
+    for i, p_ in items("operators"):
+        r.known_keys(p_, "operators", i, {"login", "name", "role"})
+        operators.append((i, OperatorSpec(r.get(p_, "operators", i, "login", str), r.get(p_, "operators", i, "name", str),
+                                          r.get(p_, "operators", i, "role", str, choices=ROLES))))
+    unique("operators", "login", [(i, o.login) for i, o in operators])
+
+    if r.problems:
+        raise OperationFileError(r.problems)
+    return OperationSpec(
+        name=name, title=r.get(op, "operation", None, "title", str, ""), start_date=start, timezone=tz,
+        prescribed_area=r.get(op, "operation", None, "prescribed_area", str, ""),
+        lawful_basis=r.get(op, "operation", None, "lawful_basis", str, ""),
+        authorisation_ref=r.get(op, "operation", None, "authorisation_ref", str, ""),
+        night_starts_hour=night,
+        tiers=tuple(t for _, t in tiers), categories=tuple(c for _, c in categories),
+        locations=tuple(x for _, x in locations), cameras=tuple(c for _, c in cameras),
+        teams=tuple(t for _, t in teams), units=tuple(u for _, u in units),
+        officers=tuple(o for _, o in officers), operators=tuple(o for _, o in operators),
+    )
+
+
+# --- writing TOML back (tomllib reads only) -------------------------------------------------
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                   .replace("\t", "\\t").replace("\r", "\\r"))
+        return f'"{escaped}"'
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _table(header: str, values: dict[str, Any]) -> list[str]:
+    lines = [header]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
+    return lines + [""]
+
+
+def render_operation(spec: OperationSpec) -> str:
+    """TOML text of an operation; passwords are never written (import keeps the stored ones)."""
+    out = ["# Sentinel Console operation file", ""]
+    out += _table("[operation]", {
+        "name": spec.name, "title": spec.title, "start_date": spec.start_date, "timezone": spec.timezone,
+        "prescribed_area": spec.prescribed_area, "lawful_basis": spec.lawful_basis,
+        "authorisation_ref": spec.authorisation_ref, "night_starts_hour": spec.night_starts_hour})
+    for t in spec.tiers:
+        out += _table("[[tiers]]", {"number": t.number, "name": t.name, "start_date": t.start_date})
+    for c in spec.categories:
+        out += _table("[[categories]]", {"key": c.key, "label": c.label, "kind": c.kind,
+                                         "subject_prefix": c.subject_prefix or None})
+    for loc in spec.locations:
+        out += _table("[[locations]]", {"key": loc.key, "name": loc.name, "prescribed_area": loc.prescribed_area})
+    for cam in spec.cameras:
+        out += _table("[[cameras]]", {"key": cam.key, "name": cam.name, "kind": cam.kind,
+                                      "location": cam.location or None, "main_url": cam.main_url,
+                                      "sub_url": cam.sub_url or None, "recording": cam.recording,
+                                      "username": cam.username or None})
+    for tm in spec.teams:
+        out += _table("[[teams]]", {"key": tm.key, "name": tm.name})
+    for u in spec.units:
+        out += _table("[[units]]", {"call_sign": u.call_sign, "kind": u.kind, "team": u.team or None})
+    for o in spec.officers:
+        out += _table("[[officers]]", {"collar_number": o.collar_number, "name": o.name,
+                                       "special_constable": o.special_constable, "team": o.team or None,
+                                       "unit": o.unit or None})
+    for p in spec.operators:
+        out += _table("[[operators]]", {"login": p.login, "name": p.name, "role": p.role})
+    return "\n".join(out)

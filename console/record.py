@@ -1,0 +1,234 @@
+"""The one write path and the append-only operation record.
+
+`RecordService.perform` checks permission, runs the action's domain writes and appends the
+record entry in one transaction. The entry carries digests of the rows written, not their
+content, so retention can erase personal data and the chain still verifies. A client-made
+action id makes a replay of the same action harmless.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from console.access import require
+from console.chain import GENESIS, canonical_json, entry_hash, row_digest, row_key, sha256_text
+from console.types import ActionResult, Actor, ChainHead, EntryView
+from storage.db import Database
+from storage.models import LogNote, RecordEntry, tracked_tables
+
+# Key for PostgreSQL's transaction-scoped advisory lock that serialises appends across consoles.
+_APPEND_LOCK = 0x5E_47_1E_1
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_action_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class EntryDraft:
+    """What an action says about itself in the record."""
+
+    kind: str
+    text: str
+    ref_type: str = ""
+    ref_id: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    corrects_seq: int | None = None
+
+
+@dataclass
+class ActionContext:
+    session: Session
+    actor: Actor
+    event_time: datetime
+    operation_id: int | None
+
+
+Action = Callable[[ActionContext], EntryDraft]
+
+
+class _WrittenRows:
+    """Collects every tracked row the session inserts, updates or deletes during an action."""
+
+    def __init__(self, session: Session) -> None:
+        self.touched: dict[tuple[str, str], Any] = {}
+        self.deleted: set[tuple[str, str]] = set()
+        self._tracked = set(tracked_tables().values())
+        event.listen(session, "after_flush", self._after_flush)
+
+    def _after_flush(self, session: Session, _context: Any) -> None:
+        for obj in list(session.new) + list(session.dirty):
+            if type(obj) in self._tracked:
+                key = row_key(obj)
+                self.touched[key] = obj
+                self.deleted.discard(key)
+        for obj in session.deleted:
+            if type(obj) in self._tracked:
+                key = row_key(obj)
+                self.touched.pop(key, None)
+                self.deleted.add(key)
+
+    def digests(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = [
+            {"table": t, "key": k, "digest": row_digest(obj)} for (t, k), obj in self.touched.items()
+        ]
+        rows += [{"table": t, "key": k, "digest": None} for (t, k) in self.deleted]
+        rows.sort(key=lambda r: (r["table"], r["key"]))
+        return rows
+
+
+class RecordService:
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._db = db
+        self._clock = clock
+
+    # --- writing -----------------------------------------------------------------------------
+    def perform(
+        self,
+        actor: Actor,
+        action: str,
+        do: Action,
+        *,
+        operation_id: int | None,
+        action_id: str | None = None,
+        event_time: datetime | None = None,
+    ) -> ActionResult:
+        require(actor, action)
+        action_id = action_id or new_action_id()
+        when = event_time or self._clock()
+        try:
+            with self._db.write.begin() as session:
+                existing = self._find_action(session, action_id)
+                if existing is not None:
+                    return existing
+                written = _WrittenRows(session)
+                ctx = ActionContext(session, actor, when, operation_id)
+                draft = do(ctx)
+                session.flush()
+                entry = self._append(session, actor, action_id, ctx.operation_id, when, draft, written.digests())
+                return ActionResult(seq=entry.seq, hash=entry.hash, ref_id=entry.ref_id)
+        except IntegrityError:
+            # Another console (or a replay) appended the same action id first.
+            with self._db.read() as session:
+                replay = self._find_action(session, action_id)
+            if replay is None:
+                raise
+            return replay
+
+    def _find_action(self, session: Session, action_id: str) -> ActionResult | None:
+        row = session.execute(
+            select(RecordEntry.seq, RecordEntry.hash, RecordEntry.ref_id).where(
+                RecordEntry.action_id == action_id
+            )
+        ).first()
+        if row is None:
+            return None
+        return ActionResult(seq=row.seq, hash=row.hash, replayed=True, ref_id=row.ref_id)
+
+    def _append(
+        self,
+        session: Session,
+        actor: Actor,
+        action_id: str,
+        operation_id: int | None,
+        when: datetime,
+        draft: EntryDraft,
+        rows: list[dict[str, Any]],
+    ) -> RecordEntry:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+        head = session.execute(
+            select(RecordEntry.seq, RecordEntry.hash).order_by(RecordEntry.seq.desc()).limit(1)
+        ).first()
+        seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS)
+        rows_json = canonical_json(rows)
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "action_id": action_id,
+            "operation_id": operation_id,
+            "event_time": when.astimezone(UTC),
+            "append_time": self._clock().astimezone(UTC),
+            "operator": actor.login,
+            "console_id": actor.console_id,
+            "kind": draft.kind,
+            "ref_type": draft.ref_type,
+            "ref_id": str(draft.ref_id),
+            "corrects_seq": draft.corrects_seq,
+            "text": draft.text,
+            "payload": canonical_json(draft.payload),
+            "rows_digest": sha256_text(rows_json),
+            "prev_hash": prev_hash,
+        }
+        entry = RecordEntry(**fields, rows=rows_json, hash=entry_hash(fields))
+        session.add(entry)
+        session.flush()
+        return entry
+
+    # --- reading -----------------------------------------------------------------------------
+    def head(self) -> ChainHead:
+        with self._db.read() as session:
+            row = session.execute(
+                select(RecordEntry.seq, RecordEntry.hash).order_by(RecordEntry.seq.desc()).limit(1)
+            ).first()
+        return ChainHead(count=row.seq, hash=row.hash) if row else ChainHead(0, GENESIS)
+
+    def latest(self, limit: int = 200, *, after_seq: int = 0) -> list[EntryView]:
+        """Newest first, at most `limit`, only entries with seq > after_seq."""
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(RecordEntry)
+                .where(RecordEntry.seq > after_seq)
+                .order_by(RecordEntry.seq.desc())
+                .limit(limit)
+            ).all()
+            notes = _log_note_texts(session, [r.ref_id for r in rows if r.ref_type == "log_note"])
+            return [entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else "") for r in rows]
+
+    def entries(self, batch: int = 1000) -> Iterator[RecordEntry]:
+        """Every entry in chain order, streamed (detached rows)."""
+        last = 0
+        while True:
+            with self._db.read() as session:
+                rows = session.scalars(
+                    select(RecordEntry).where(RecordEntry.seq > last).order_by(RecordEntry.seq).limit(batch)
+                ).all()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1].seq
+
+
+def _log_note_texts(session: Session, ids: list[str]) -> dict[str, str]:
+    wanted = [int(i) for i in ids if i.isdigit()]
+    if not wanted:
+        return {}
+    return {str(i): t for i, t in session.execute(select(LogNote.id, LogNote.text).where(LogNote.id.in_(wanted)))}
+
+
+def entry_view(row: RecordEntry, detail: str = "") -> EntryView:
+    return EntryView(
+        seq=row.seq,
+        event_time=row.event_time,
+        append_time=row.append_time,
+        operator=row.operator,
+        console_id=row.console_id,
+        kind=row.kind,
+        ref_type=row.ref_type,
+        ref_id=row.ref_id,
+        text=row.text,
+        corrects_seq=row.corrects_seq,
+        hash=row.hash,
+        detail=detail,
+    )

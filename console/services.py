@@ -1,0 +1,38 @@
+"""The services of one console, built in order from settings (database first) and closed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.anchors import AnchorFile
+from console.operation import OperationService
+from console.record import RecordService
+from console.settings import Settings
+from console.shift import ShiftService
+from storage.db import Database, open_database, upgrade
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    record: RecordService
+    operations: OperationService
+    shifts: ShiftService
+    anchors: AnchorFile
+
+    def anchor(self, reason: str) -> None:
+        """Write the record's head outside the database (shift start/end, hourly, on demand)."""
+        self.anchors.append(self.record.head(), reason)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Services:
+    db = open_database(settings.db_url)
+    if upgrade_schema:
+        upgrade(db)
+    record = RecordService(db)
+    return Services(settings=settings, db=db, record=record, operations=OperationService(db, record),
+                    shifts=ShiftService(db, record), anchors=AnchorFile(settings.anchor_path))

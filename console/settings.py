@@ -1,0 +1,55 @@
+"""Where the console keeps its data and which database it talks to, from options and environment.
+
+Environment (all optional): SENTINEL_DATA_DIR, SENTINEL_DB, SENTINEL_ANCHOR_FILE,
+SENTINEL_CONSOLE_ID. Tests set SENTINEL_DATA_DIR so nothing touches the user's folders.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from sqlalchemy.engine import make_url
+
+APP_NAME = "sentinel-console"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+    anchor_path: Path
+    console_id: str
+    operation: str | None = None
+    demo: bool = False
+
+    @property
+    def demo_clip_dir(self) -> Path:
+        return self.data_dir / "demo-cameras"
+
+    @property
+    def ui_state_path(self) -> Path:
+        return self.data_dir / "ui-state.ini"
+
+
+def default_anchor_path(db_url: str, data_dir: Path) -> Path:
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).with_suffix(".anchors.jsonl")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{url.host or 'local'}_{url.port or ''}_{url.database or ''}")
+    return data_dir / "anchors" / f"{name}.jsonl"
+
+
+def load_settings(db: str | None = None, operation: str | None = None, demo: bool = False,
+                  anchor: str | None = None) -> Settings:
+    env = os.environ
+    data_dir = Path(env.get("SENTINEL_DATA_DIR") or user_data_dir(APP_NAME, appauthor=False))
+    db_url = db or env.get("SENTINEL_DB") or f"sqlite:///{data_dir / 'sentinel.db'}"
+    anchor_path = Path(anchor or env.get("SENTINEL_ANCHOR_FILE") or default_anchor_path(db_url, data_dir))
+    console_id = env.get("SENTINEL_CONSOLE_ID") or socket.gethostname() or "console"
+    return Settings(data_dir=data_dir, db_url=db_url, anchor_path=anchor_path, console_id=console_id,
+                    operation=operation or ("demo" if demo else None), demo=demo)

@@ -1,0 +1,95 @@
+"""Plain, frozen types that services hand to the UI and the CLI (never live ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The operator performing an action, at a console."""
+
+    login: str
+    display_name: str
+    role: str
+    console_id: str
+    operator_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    count: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class EntryView:
+    seq: int
+    event_time: datetime
+    append_time: datetime
+    operator: str
+    console_id: str
+    kind: str
+    ref_type: str
+    ref_id: str
+    text: str
+    corrects_seq: int | None
+    hash: str
+    detail: str = ""  # text of the domain row referred to (a log note's words), when still held
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    seq: int
+    hash: str
+    replayed: bool = False
+    ref_id: str = ""
+
+
+@dataclass(frozen=True)
+class TierView:
+    number: int
+    name: str
+    start_date: date
+
+
+@dataclass(frozen=True)
+class CameraView:
+    id: int
+    key: str
+    name: str
+    location: str
+    in_prescribed_area: bool
+    kind: str
+    main_url: str  # without credentials
+    sub_url: str
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    call_sign: str
+    kind: str
+    team: str
+    status: str
+    status_since: datetime | None
+    officers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OperationView:
+    id: int
+    name: str
+    title: str
+    start_date: date
+    timezone: str
+    tiers: tuple[TierView, ...] = field(default_factory=tuple)
+    teams: tuple[tuple[str, str], ...] = ()  # (key, name)
+
+    def tier_on(self, day: date) -> TierView | None:
+        current = None
+        for tier in sorted(self.tiers, key=lambda t: t.start_date):
+            if tier.start_date <= day:
+                current = tier
+        return current

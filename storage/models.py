@@ -1,0 +1,394 @@
+"""SQLAlchemy 2 typed models for the operation, its people, its video and the operation record.
+
+Later issues fill the behaviour; the tables are shaped so that they can (sightings, taskings,
+outcomes and exhibits exist from the first migration).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC and always hands back aware UTC, identically on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+    # Tables whose rows the write path digests into the record; `verify` checks them.
+    __record_tracked__ = True
+
+
+class Operation(Base):
+    __tablename__ = "operation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    prescribed_area: Mapped[str] = mapped_column(Text, default="")
+    lawful_basis: Mapped[str] = mapped_column(Text, default="")
+    authorisation_ref: Mapped[str] = mapped_column(String(120), default="")
+    night_starts_hour: Mapped[int] = mapped_column(Integer, default=18)
+
+    tiers: Mapped[list[Tier]] = relationship(back_populates="operation", order_by="Tier.number")
+
+
+class Tier(Base):
+    __tablename__ = "tier"
+    __table_args__ = (UniqueConstraint("operation_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+
+    operation: Mapped[Operation] = relationship(back_populates="tiers")
+
+
+class Category(Base):
+    """A sighting category of the operation (sex worker, kerb crawler, vehicle ...)."""
+
+    __tablename__ = "category"
+    __table_args__ = (UniqueConstraint("operation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))  # person, vehicle, activity, environment
+    subject_prefix: Mapped[str] = mapped_column(String(8), default="")
+
+
+class Location(Base):
+    """A street, camera view or zone; `in_prescribed_area` drives the operation's policies."""
+
+    __tablename__ = "location"
+    __table_args__ = (UniqueConstraint("operation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    in_prescribed_area: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Camera(Base):
+    __tablename__ = "camera"
+    __table_args__ = (UniqueConstraint("operation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # rtsp, mjpeg, file, v4l2, demo
+    main_url: Mapped[str] = mapped_column(Text)  # never holds credentials
+    sub_url: Mapped[str] = mapped_column(Text, default="")
+    recording: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CameraCredential(Base):
+    """Camera log-in kept apart from the URL. Not digested into the record: a hash of a
+    password in the record would be a guessable copy of it."""
+
+    __tablename__ = "camera_credential"
+    __record_tracked__ = False
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), default="")
+    password: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Operator(Base):
+    __tablename__ = "operator"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))  # controller, supervisor, auditor, administrator
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OperatorSecret(Base):
+    """Password hash and lock-out counters; not digested (see CameraCredential)."""
+
+    __tablename__ = "operator_secret"
+    __record_tracked__ = False
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text, default="")
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Team(Base):
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("operation_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Officer(Base):
+    __tablename__ = "officer"
+    __table_args__ = (UniqueConstraint("operation_id", "collar_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    collar_number: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(120))
+    special_constable: Mapped[bool] = mapped_column(Boolean, default=False)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_unit.id"), index=True)
+
+
+class PatrolUnit(Base):
+    __tablename__ = "patrol_unit"
+    __table_args__ = (UniqueConstraint("operation_id", "call_sign"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    call_sign: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(20))  # plain_clothes, uniformed, other
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    status: Mapped[str] = mapped_column(String(30), default="off_duty")
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Shift(Base):
+    """A controller's night on the console: which teams were on duty, from when to when."""
+
+    __tablename__ = "shift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    console_id: Mapped[str] = mapped_column(String(60))
+    team_keys: Mapped[str] = mapped_column(String(200))  # comma-separated team keys
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LogNote(Base):
+    """A free-text line in the log (radio log, controller's note)."""
+
+    __tablename__ = "log_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_unit.id"), index=True)
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("camera.id"), index=True)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Subject(Base):
+    """A pseudonymous person profile (`SW-014`); special-category data lives apart."""
+
+    __tablename__ = "subject"
+    __table_args__ = (UniqueConstraint("operation_id", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(20))
+    category_key: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    age_band: Mapped[str] = mapped_column(String(20), default="")
+    locality: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SubjectSensitive(Base):
+    """Special-category data: restricted, audited when read, never on the video wall."""
+
+    __tablename__ = "subject_sensitive"
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), primary_key=True)
+    ethnicity: Mapped[str] = mapped_column(String(60), default="")
+    health: Mapped[str] = mapped_column(Text, default="")
+    dependency: Mapped[str] = mapped_column(Text, default="")
+    vulnerability: Mapped[str] = mapped_column(Text, default="")
+
+
+class Vehicle(Base):
+    __tablename__ = "vehicle"
+    __table_args__ = (UniqueConstraint("operation_id", "vrm"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    vrm: Mapped[str] = mapped_column(String(20))
+    foreign_format: Mapped[bool] = mapped_column(Boolean, default=False)
+    make: Mapped[str] = mapped_column(String(60), default="")
+    model: Mapped[str] = mapped_column(String(60), default="")
+    colour: Mapped[str] = mapped_column(String(40), default="")
+
+
+class Sighting(Base):
+    __tablename__ = "sighting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    category_key: Mapped[str] = mapped_column(String(60))
+    captured_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("camera.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    in_prescribed_area: Mapped[bool] = mapped_column(Boolean, default=False)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(40), default="")
+    boxes: Mapped[str] = mapped_column(Text, default="[]")  # canonical JSON [[x, y, w, h], ...]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    still_path: Mapped[str] = mapped_column(Text, default="")
+    still_sha256: Mapped[str] = mapped_column(String(64), default="")
+    clean_still_path: Mapped[str] = mapped_column(Text, default="")
+    clean_still_sha256: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Tasking(Base):
+    __tablename__ = "tasking"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    sighting_id: Mapped[int | None] = mapped_column(ForeignKey("sighting.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TaskingUnit(Base):
+    __tablename__ = "tasking_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tasking_id: Mapped[int] = mapped_column(ForeignKey("tasking.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("patrol_unit.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="primary")  # primary, backup
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UnitStatusChange(Base):
+    __tablename__ = "unit_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("patrol_unit.id"), index=True)
+    tasking_id: Mapped[int | None] = mapped_column(ForeignKey("tasking.id"), index=True)
+    from_status: Mapped[str] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+
+
+class Outcome(Base):
+    __tablename__ = "outcome"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    tasking_id: Mapped[int | None] = mapped_column(ForeignKey("tasking.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"), index=True)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Exhibit(Base):
+    __tablename__ = "exhibit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    camera_id: Mapped[int | None] = mapped_column(ForeignKey("camera.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    folder: Mapped[str] = mapped_column(Text, default="")
+    manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecordEntry(Base):
+    """One link of the append-only operation record (hash chain). Never updated or deleted."""
+
+    __tablename__ = "record_entry"
+    __record_tracked__ = False
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    action_id: Mapped[str] = mapped_column(String(64), unique=True)
+    operation_id: Mapped[int | None] = mapped_column(ForeignKey("operation.id"), index=True)
+    event_time: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    append_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    operator: Mapped[str] = mapped_column(String(60))
+    console_id: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    ref_type: Mapped[str] = mapped_column(String(40), default="")
+    ref_id: Mapped[str] = mapped_column(String(60), default="")
+    corrects_seq: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as stored
+    rows: Mapped[str] = mapped_column(Text, default="[]")  # canonical JSON of row digests
+    rows_digest: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def tracked_tables() -> dict[str, Any]:
+    """Mapped classes whose rows are digested into the record, by table name."""
+    found: dict[str, Any] = {}
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        if getattr(cls, "__record_tracked__", True):
+            found[cls.__tablename__] = cls
+    return found
+
+
+__all__ = [
+    "Base",
+    "Camera",
+    "CameraCredential",
+    "Category",
+    "Exhibit",
+    "Location",
+    "LogNote",
+    "Operation",
+    "Operator",
+    "OperatorSecret",
+    "Officer",
+    "Outcome",
+    "PatrolUnit",
+    "RecordEntry",
+    "Shift",
+    "Sighting",
+    "Subject",
+    "SubjectSensitive",
+    "Tasking",
+    "TaskingUnit",
+    "Tier",
+    "UnitStatusChange",
+    "Vehicle",
+    "tracked_tables",
+]

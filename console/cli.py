@@ -27,11 +27,16 @@ class CommandError(RuntimeError):
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--db", metavar="URL", default=default,
-                        help="database URL (default: SQLite file in the user data folder; "
-                        "postgresql+psycopg://user@host/db for a room of consoles)")
-    parser.add_argument("--operation", metavar="NAME", default=default,
-                        help="operation to work on (default: the first in the database)")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="database URL (default: SQLite file in the user data folder; "
+        "postgresql+psycopg://user@host/db for a room of consoles)",
+    )
+    parser.add_argument(
+        "--operation", metavar="NAME", default=default, help="operation to work on (default: the first in the database)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sentinel Console: CCTV control-room console. Without a command it starts the console.",
     )
     _global_options(parser, suppress=False)
-    parser.add_argument("--demo", action="store_true",
-                        help="start on the demo operation with demo cameras, logged in as the demo controller")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start on the demo operation with demo cameras, logged in as the demo controller",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(parent: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str,
-                handler: Callable[[argparse.Namespace, Settings], int]) -> argparse.ArgumentParser:
+    def command(
+        parent: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        text: str,
+        handler: Callable[[argparse.Namespace, Settings], int],
+    ) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=text, description=text)
         _global_options(sub, suppress=True)
         sub.set_defaults(handler=handler)
@@ -60,8 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     command(db, "upgrade", "upgrade the database schema to this version", _db_upgrade)
 
     record = group("record", "the operation record")
-    verify = command(record, "verify", "check the record's hash chain, every domain row against its digest, "
-                     "and the head against the anchor file; exit 1 naming the first problem", _record_verify)
+    verify = command(
+        record,
+        "verify",
+        "check the record's hash chain, every domain row against its digest, "
+        "and the head against the anchor file; exit 1 naming the first problem",
+        _record_verify,
+    )
     verify.add_argument("--anchor", metavar="FILE", help="anchor file to check against (default: the console's)")
     show = command(record, "show", "print the newest record entries", _record_show)
     show.add_argument("--last", metavar="N", type=int, default=20, help="how many entries (default 20)")
@@ -69,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     operation = group("operation", "operation set-up from a TOML file")
     imp = command(operation, "import", "validate and import an operation file (all or nothing)", _operation_import)
     imp.add_argument("file", metavar="FILE.toml", type=Path)
-    exp = command(operation, "export", "write the operation back to a TOML file (passwords are never written)",
-                  _operation_export)
+    exp = command(
+        operation, "export", "write the operation back to a TOML file (passwords are never written)", _operation_export
+    )
     exp.add_argument("--out", metavar="FILE.toml", type=Path, required=True)
 
     demo = group("demo", "the demo operation")
@@ -82,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = load_settings(db=args.db, operation=args.operation, demo=args.demo,
-                             anchor=getattr(args, "anchor", None))
+    settings = load_settings(db=args.db, operation=args.operation, demo=args.demo, anchor=getattr(args, "anchor", None))
     try:
         if args.command is None:
             from console.app import run_gui  # Qt is loaded only when the GUI is wanted
@@ -126,8 +143,10 @@ def _record_verify(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     if report.ok:
-        print(f"record verified: {report.entries} entries, {report.rows_checked} domain rows, "
-              f"{report.anchors_checked} anchors; head {report.head_hash}")
+        print(
+            f"record verified: {report.entries} entries, {report.rows_checked} domain rows, "
+            f"{report.anchors_checked} anchors; head {report.head_hash}"
+        )
         return EXIT_OK
     print(f"record verify FAILED: {report.problems[0]}")
     for more in report.problems[1:10]:
@@ -198,7 +217,9 @@ def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
         head = services.record.head()
     finally:
         services.close()
-    print(f"demo seeded: {args.nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}")
+    print(
+        f"demo seeded: {args.nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}"
+    )
     return EXIT_OK
 
 

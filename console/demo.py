@@ -50,8 +50,7 @@ def ensure_demo_operation(services: Services, today: date | None = None) -> bool
     """Import the demo operation unless the database has it. True when it was imported now."""
     if DEMO_NAME in services.operations.names():
         return False
-    services.operations.import_spec(system_actor(services.settings.console_id),
-                                    demo_spec(today or date.today()))
+    services.operations.import_spec(system_actor(services.settings.console_id), demo_spec(today or date.today()))
     return True
 
 

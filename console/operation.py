@@ -63,28 +63,53 @@ class OperationService:
     def import_spec(self, actor: Actor, spec: OperationSpec, *, action_id: str | None = None) -> ActionResult:
         def write(ctx: ActionContext) -> EntryDraft:
             s = ctx.session
-            op = _upsert(s, Operation, {"name": spec.name}, {
-                "title": spec.title, "start_date": spec.start_date, "timezone": spec.timezone,
-                "prescribed_area": spec.prescribed_area, "lawful_basis": spec.lawful_basis,
-                "authorisation_ref": spec.authorisation_ref, "night_starts_hour": spec.night_starts_hour})
+            op = _upsert(
+                s,
+                Operation,
+                {"name": spec.name},
+                {
+                    "title": spec.title,
+                    "start_date": spec.start_date,
+                    "timezone": spec.timezone,
+                    "prescribed_area": spec.prescribed_area,
+                    "lawful_basis": spec.lawful_basis,
+                    "authorisation_ref": spec.authorisation_ref,
+                    "night_starts_hour": spec.night_starts_hour,
+                },
+            )
             s.flush()
             oid = {"operation_id": op.id}
             for t in spec.tiers:
                 _upsert(s, Tier, {**oid, "number": t.number}, {"name": t.name, "start_date": t.start_date})
             for c in spec.categories:
-                _upsert(s, Category, {**oid, "key": c.key},
-                        {"label": c.label, "kind": c.kind, "subject_prefix": c.subject_prefix})
+                _upsert(
+                    s,
+                    Category,
+                    {**oid, "key": c.key},
+                    {"label": c.label, "kind": c.kind, "subject_prefix": c.subject_prefix},
+                )
             locations = {}
             for loc in spec.locations:
-                locations[loc.key] = _upsert(s, Location, {**oid, "key": loc.key},
-                                             {"name": loc.name, "in_prescribed_area": loc.prescribed_area})
+                locations[loc.key] = _upsert(
+                    s, Location, {**oid, "key": loc.key}, {"name": loc.name, "in_prescribed_area": loc.prescribed_area}
+                )
             teams = {t.key: _upsert(s, Team, {**oid, "key": t.key}, {"name": t.name}) for t in spec.teams}
             s.flush()
             for position, cam in enumerate(spec.cameras):
-                camera = _upsert(s, Camera, {**oid, "key": cam.key}, {
-                    "name": cam.name, "kind": cam.kind, "main_url": cam.main_url, "sub_url": cam.sub_url,
-                    "recording": cam.recording, "position": position,
-                    "location_id": locations[cam.location].id if cam.location else None})
+                camera = _upsert(
+                    s,
+                    Camera,
+                    {**oid, "key": cam.key},
+                    {
+                        "name": cam.name,
+                        "kind": cam.kind,
+                        "main_url": cam.main_url,
+                        "sub_url": cam.sub_url,
+                        "recording": cam.recording,
+                        "position": position,
+                        "location_id": locations[cam.location].id if cam.location else None,
+                    },
+                )
                 if cam.username is not None or cam.password is not None:
                     s.flush()
                     cred = s.get(CameraCredential, camera.id) or CameraCredential(camera_id=camera.id)
@@ -94,14 +119,25 @@ class OperationService:
                     s.add(cred)
             units = {}
             for u in spec.units:
-                units[u.call_sign] = _upsert(s, PatrolUnit, {**oid, "call_sign": u.call_sign}, {
-                    "kind": u.kind, "team_id": teams[u.team].id if u.team else None})
+                units[u.call_sign] = _upsert(
+                    s,
+                    PatrolUnit,
+                    {**oid, "call_sign": u.call_sign},
+                    {"kind": u.kind, "team_id": teams[u.team].id if u.team else None},
+                )
             s.flush()
             for o in spec.officers:
-                _upsert(s, Officer, {**oid, "collar_number": o.collar_number}, {
-                    "name": o.name, "special_constable": o.special_constable,
-                    "team_id": teams[o.team].id if o.team else None,
-                    "unit_id": units[o.unit].id if o.unit else None})
+                _upsert(
+                    s,
+                    Officer,
+                    {**oid, "collar_number": o.collar_number},
+                    {
+                        "name": o.name,
+                        "special_constable": o.special_constable,
+                        "team_id": teams[o.team].id if o.team else None,
+                        "unit_id": units[o.unit].id if o.unit else None,
+                    },
+                )
             for p in spec.operators:
                 _upsert(s, Operator, {"login": p.login}, {"display_name": p.name, "role": p.role})
             s.flush()
@@ -110,7 +146,8 @@ class OperationService:
                 kind="operation.imported",
                 text=f"Operation {spec.name!r} imported: {len(spec.cameras)} cameras, "
                 f"{len(spec.locations)} locations, {len(spec.units)} units, {len(spec.operators)} operators",
-                ref_type="operation", ref_id=str(op.id),
+                ref_type="operation",
+                ref_id=str(op.id),
                 payload={"cameras": len(spec.cameras), "units": len(spec.units), "officers": len(spec.officers)},
             )
 
@@ -126,26 +163,51 @@ class OperationService:
             creds = {c.camera_id: c for c in s.scalars(select(CameraCredential))}
             cameras = s.scalars(select(Camera).filter_by(operation_id=oid).order_by(Camera.position, Camera.id)).all()
             return OperationSpec(
-                name=op.name, title=op.title, start_date=op.start_date, timezone=op.timezone,
-                prescribed_area=op.prescribed_area, lawful_basis=op.lawful_basis,
-                authorisation_ref=op.authorisation_ref, night_starts_hour=op.night_starts_hour,
+                name=op.name,
+                title=op.title,
+                start_date=op.start_date,
+                timezone=op.timezone,
+                prescribed_area=op.prescribed_area,
+                lawful_basis=op.lawful_basis,
+                authorisation_ref=op.authorisation_ref,
+                night_starts_hour=op.night_starts_hour,
                 tiers=tuple(TierSpec(t.number, t.name, t.start_date) for t in op.tiers),
-                categories=tuple(CategorySpec(c.key, c.label, c.kind, c.subject_prefix) for c in
-                                 s.scalars(select(Category).filter_by(operation_id=oid).order_by(Category.id))),
+                categories=tuple(
+                    CategorySpec(c.key, c.label, c.kind, c.subject_prefix)
+                    for c in s.scalars(select(Category).filter_by(operation_id=oid).order_by(Category.id))
+                ),
                 locations=tuple(LocationSpec(x.key, x.name, x.in_prescribed_area) for x in locations.values()),
-                cameras=tuple(CameraSpec(
-                    key=c.key, name=c.name, kind=c.kind, main_url=c.main_url, sub_url=c.sub_url,
-                    location=locations[c.location_id].key if c.location_id else "", recording=c.recording,
-                    username=(creds[c.id].username or None) if c.id in creds else None) for c in cameras),
+                cameras=tuple(
+                    CameraSpec(
+                        key=c.key,
+                        name=c.name,
+                        kind=c.kind,
+                        main_url=c.main_url,
+                        sub_url=c.sub_url,
+                        location=locations[c.location_id].key if c.location_id else "",
+                        recording=c.recording,
+                        username=(creds[c.id].username or None) if c.id in creds else None,
+                    )
+                    for c in cameras
+                ),
                 teams=tuple(TeamSpec(t.key, t.name) for t in teams.values()),
-                units=tuple(UnitSpec(u.call_sign, u.kind, teams[u.team_id].key if u.team_id else "")
-                            for u in units.values()),
-                officers=tuple(OfficerSpec(o.collar_number, o.name, o.special_constable,
-                                           teams[o.team_id].key if o.team_id else "",
-                                           units[o.unit_id].call_sign if o.unit_id else "")
-                               for o in s.scalars(select(Officer).filter_by(operation_id=oid).order_by(Officer.id))),
-                operators=tuple(OperatorSpec(p.login, p.display_name, p.role)
-                                for p in s.scalars(select(Operator).order_by(Operator.id))),
+                units=tuple(
+                    UnitSpec(u.call_sign, u.kind, teams[u.team_id].key if u.team_id else "") for u in units.values()
+                ),
+                officers=tuple(
+                    OfficerSpec(
+                        o.collar_number,
+                        o.name,
+                        o.special_constable,
+                        teams[o.team_id].key if o.team_id else "",
+                        units[o.unit_id].call_sign if o.unit_id else "",
+                    )
+                    for o in s.scalars(select(Officer).filter_by(operation_id=oid).order_by(Officer.id))
+                ),
+                operators=tuple(
+                    OperatorSpec(p.login, p.display_name, p.role)
+                    for p in s.scalars(select(Operator).order_by(Operator.id))
+                ),
             )
 
     # --- reading for the UI -----------------------------------------------------------------------
@@ -156,8 +218,11 @@ class OperationService:
             query = query.where(Operation.name == name)
         op = session.scalars(query).first()
         if op is None:
-            raise UnknownOperation(f"No operation named {name!r} in this database" if name
-                                   else "This database holds no operation yet: import one first")
+            raise UnknownOperation(
+                f"No operation named {name!r} in this database"
+                if name
+                else "This database holds no operation yet: import one first"
+            )
         return op
 
     def names(self) -> list[str]:
@@ -169,18 +234,36 @@ class OperationService:
             op = self._operation(s, name)
             teams = s.scalars(select(Team).filter_by(operation_id=op.id).order_by(Team.id)).all()
             return OperationView(
-                id=op.id, name=op.name, title=op.title, start_date=op.start_date, timezone=op.timezone,
+                id=op.id,
+                name=op.name,
+                title=op.title,
+                start_date=op.start_date,
+                timezone=op.timezone,
                 tiers=tuple(TierView(t.number, t.name, t.start_date) for t in op.tiers),
-                teams=tuple((t.key, t.name) for t in teams))
+                teams=tuple((t.key, t.name) for t in teams),
+            )
 
     def cameras(self, operation_id: int) -> list[CameraView]:
         with self._db.read() as s:
             rows = s.execute(
-                select(Camera, Location).outerjoin(Location, Camera.location_id == Location.id)
-                .where(Camera.operation_id == operation_id).order_by(Camera.position, Camera.id)).all()
-            return [CameraView(id=c.id, key=c.key, name=c.name, location=loc.name if loc else "",
-                               in_prescribed_area=bool(loc and loc.in_prescribed_area), kind=c.kind,
-                               main_url=c.main_url, sub_url=c.sub_url) for c, loc in rows]
+                select(Camera, Location)
+                .outerjoin(Location, Camera.location_id == Location.id)
+                .where(Camera.operation_id == operation_id)
+                .order_by(Camera.position, Camera.id)
+            ).all()
+            return [
+                CameraView(
+                    id=c.id,
+                    key=c.key,
+                    name=c.name,
+                    location=loc.name if loc else "",
+                    in_prescribed_area=bool(loc and loc.in_prescribed_area),
+                    kind=c.kind,
+                    main_url=c.main_url,
+                    sub_url=c.sub_url,
+                )
+                for c, loc in rows
+            ]
 
     def units(self, operation_id: int) -> list[UnitView]:
         with self._db.read() as s:
@@ -190,14 +273,24 @@ class OperationService:
                 if o.unit_id is not None:
                     label = f"{o.collar_number} {o.name}" + (" (Special)" if o.special_constable else "")
                     officers.setdefault(o.unit_id, []).append(label)
-            return [UnitView(id=u.id, call_sign=u.call_sign, kind=u.kind, team=teams.get(u.team_id or 0, ""),
-                             status=u.status, status_since=u.status_since, officers=tuple(officers.get(u.id, ())))
-                    for u in s.scalars(select(PatrolUnit).filter_by(operation_id=operation_id).order_by(PatrolUnit.id))]
+            return [
+                UnitView(
+                    id=u.id,
+                    call_sign=u.call_sign,
+                    kind=u.kind,
+                    team=teams.get(u.team_id or 0, ""),
+                    status=u.status,
+                    status_since=u.status_since,
+                    officers=tuple(officers.get(u.id, ())),
+                )
+                for u in s.scalars(select(PatrolUnit).filter_by(operation_id=operation_id).order_by(PatrolUnit.id))
+            ]
 
     def operator(self, login: str, console_id: str) -> Actor:
         with self._db.read() as s:
             op = s.scalars(select(Operator).where(Operator.login == login)).first()
             if op is None or not op.active:
                 raise LookupError(f"No active operator {login!r}")
-            return Actor(login=op.login, display_name=op.display_name, role=op.role,
-                         console_id=console_id, operator_id=op.id)
+            return Actor(
+                login=op.login, display_name=op.display_name, role=op.role, console_id=console_id, operator_id=op.id
+            )

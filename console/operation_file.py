@@ -168,8 +168,16 @@ class _Reader:
         where = f"{section}[{index + 1}]" if index is not None else section
         self.problems.append(f"line {line}: {where}{'.' + key if key else ''}: {message}")
 
-    def get(self, table: dict[str, Any], section: str, index: int | None, key: str, kind: type,
-            default: Any = ..., choices: tuple[str, ...] = ()) -> Any:
+    def get(
+        self,
+        table: dict[str, Any],
+        section: str,
+        index: int | None,
+        key: str,
+        kind: type,
+        default: Any = ...,
+        choices: tuple[str, ...] = (),
+    ) -> Any:
         if key not in table:
             if default is ...:
                 self.problem(section, index, None, f"'{key}' is required")
@@ -202,13 +210,30 @@ def parse_operation(text: str) -> OperationSpec:
     except tomllib.TOMLDecodeError as exc:
         raise OperationFileError([f"not valid TOML: {exc}"]) from exc
     r = _Reader(text)
-    r.known_keys(data, "file", None, {"operation", "tiers", "categories", "locations", "cameras",
-                                      "teams", "units", "officers", "operators"})
+    r.known_keys(
+        data,
+        "file",
+        None,
+        {"operation", "tiers", "categories", "locations", "cameras", "teams", "units", "officers", "operators"},
+    )
     op = data.get("operation")
     if not isinstance(op, dict):
         raise OperationFileError(["line 1: the file needs an [operation] table with name and start_date"])
-    r.known_keys(op, "operation", None, {"name", "title", "start_date", "timezone", "prescribed_area",
-                                         "lawful_basis", "authorisation_ref", "night_starts_hour"})
+    r.known_keys(
+        op,
+        "operation",
+        None,
+        {
+            "name",
+            "title",
+            "start_date",
+            "timezone",
+            "prescribed_area",
+            "lawful_basis",
+            "authorisation_ref",
+            "night_starts_hour",
+        },
+    )
     name = r.get(op, "operation", None, "name", str)
     start = r.get(op, "operation", None, "start_date", date)
     tz = r.get(op, "operation", None, "timezone", str, "Europe/London")
@@ -245,8 +270,16 @@ def parse_operation(text: str) -> OperationSpec:
     tiers = []
     for i, t in items("tiers"):
         r.known_keys(t, "tiers", i, {"number", "name", "start_date"})
-        tiers.append((i, TierSpec(r.get(t, "tiers", i, "number", int), r.get(t, "tiers", i, "name", str),
-                                  r.get(t, "tiers", i, "start_date", date))))
+        tiers.append(
+            (
+                i,
+                TierSpec(
+                    r.get(t, "tiers", i, "number", int),
+                    r.get(t, "tiers", i, "name", str),
+                    r.get(t, "tiers", i, "start_date", date),
+                ),
+            )
+        )
     unique("tiers", "number", [(i, t.number) for i, t in tiers])
     for i, t in tiers:
         if isinstance(start, date) and isinstance(t.start_date, date) and t.start_date < start:
@@ -255,9 +288,12 @@ def parse_operation(text: str) -> OperationSpec:
     categories = []
     for i, c in items("categories"):
         r.known_keys(c, "categories", i, {"key", "label", "kind", "subject_prefix"})
-        spec = CategorySpec(r.get(c, "categories", i, "key", str), r.get(c, "categories", i, "label", str),
-                            r.get(c, "categories", i, "kind", str, choices=CATEGORY_KINDS),
-                            r.get(c, "categories", i, "subject_prefix", str, ""))
+        spec = CategorySpec(
+            r.get(c, "categories", i, "key", str),
+            r.get(c, "categories", i, "label", str),
+            r.get(c, "categories", i, "kind", str, choices=CATEGORY_KINDS),
+            r.get(c, "categories", i, "subject_prefix", str, ""),
+        )
         check_key("categories", i, "key", spec.key)
         categories.append((i, spec))
     unique("categories", "key", [(i, c.key) for i, c in categories])
@@ -265,16 +301,23 @@ def parse_operation(text: str) -> OperationSpec:
     locations = []
     for i, loc in items("locations"):
         r.known_keys(loc, "locations", i, {"key", "name", "prescribed_area"})
-        spec_l = LocationSpec(r.get(loc, "locations", i, "key", str), r.get(loc, "locations", i, "name", str),
-                              r.get(loc, "locations", i, "prescribed_area", bool, False))
+        spec_l = LocationSpec(
+            r.get(loc, "locations", i, "key", str),
+            r.get(loc, "locations", i, "name", str),
+            r.get(loc, "locations", i, "prescribed_area", bool, False),
+        )
         check_key("locations", i, "key", spec_l.key)
         locations.append((i, spec_l))
     location_keys = unique("locations", "key", [(i, x.key) for i, x in locations])
 
     cameras = []
     for i, cam in items("cameras"):
-        r.known_keys(cam, "cameras", i, {"key", "name", "kind", "main_url", "sub_url", "location",
-                                         "recording", "username", "password"})
+        r.known_keys(
+            cam,
+            "cameras",
+            i,
+            {"key", "name", "kind", "main_url", "sub_url", "location", "recording", "username", "password"},
+        )
         main = r.get(cam, "cameras", i, "main_url", str)
         sub = r.get(cam, "cameras", i, "sub_url", str, "")
         user = r.get(cam, "cameras", i, "username", str, None)
@@ -286,10 +329,16 @@ def parse_operation(text: str) -> OperationSpec:
             sub, u, p = split_credentials(sub)
             user, password = user or u, password or p
         spec_c = CameraSpec(
-            key=r.get(cam, "cameras", i, "key", str), name=r.get(cam, "cameras", i, "name", str),
-            kind=r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS), main_url=main, sub_url=sub,
+            key=r.get(cam, "cameras", i, "key", str),
+            name=r.get(cam, "cameras", i, "name", str),
+            kind=r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS),
+            main_url=main,
+            sub_url=sub,
             location=r.get(cam, "cameras", i, "location", str, ""),
-            recording=r.get(cam, "cameras", i, "recording", bool, True), username=user, password=password)
+            recording=r.get(cam, "cameras", i, "recording", bool, True),
+            username=user,
+            password=password,
+        )
         check_key("cameras", i, "key", spec_c.key)
         if spec_c.location and spec_c.location not in location_keys:
             r.problem("cameras", i, "location", f"unknown location {spec_c.location!r}")
@@ -307,8 +356,11 @@ def parse_operation(text: str) -> OperationSpec:
     units = []
     for i, u_ in items("units"):
         r.known_keys(u_, "units", i, {"call_sign", "kind", "team"})
-        spec_u = UnitSpec(r.get(u_, "units", i, "call_sign", str),
-                          r.get(u_, "units", i, "kind", str, choices=UNIT_KINDS), r.get(u_, "units", i, "team", str, ""))
+        spec_u = UnitSpec(
+            r.get(u_, "units", i, "call_sign", str),
+            r.get(u_, "units", i, "kind", str, choices=UNIT_KINDS),
+            r.get(u_, "units", i, "team", str, ""),
+        )
         if spec_u.team and spec_u.team not in team_keys:
             r.problem("units", i, "team", f"unknown team {spec_u.team!r}")
         units.append((i, spec_u))
@@ -317,9 +369,13 @@ def parse_operation(text: str) -> OperationSpec:
     officers = []
     for i, o in items("officers"):
         r.known_keys(o, "officers", i, {"collar_number", "name", "special_constable", "team", "unit"})
-        spec_o = OfficerSpec(r.get(o, "officers", i, "collar_number", str), r.get(o, "officers", i, "name", str),
-                             r.get(o, "officers", i, "special_constable", bool, False),
-                             r.get(o, "officers", i, "team", str, ""), r.get(o, "officers", i, "unit", str, ""))
+        spec_o = OfficerSpec(
+            r.get(o, "officers", i, "collar_number", str),
+            r.get(o, "officers", i, "name", str),
+            r.get(o, "officers", i, "special_constable", bool, False),
+            r.get(o, "officers", i, "team", str, ""),
+            r.get(o, "officers", i, "unit", str, ""),
+        )
         if spec_o.team and spec_o.team not in team_keys:
             r.problem("officers", i, "team", f"unknown team {spec_o.team!r}")
         if spec_o.unit and spec_o.unit not in unit_keys:
@@ -330,26 +386,44 @@ def parse_operation(text: str) -> OperationSpec:
     operators = []
     for i, p_ in items("operators"):
         r.known_keys(p_, "operators", i, {"login", "name", "role"})
-        operators.append((i, OperatorSpec(r.get(p_, "operators", i, "login", str), r.get(p_, "operators", i, "name", str),
-                                          r.get(p_, "operators", i, "role", str, choices=ROLES))))
+        operators.append(
+            (
+                i,
+                OperatorSpec(
+                    r.get(p_, "operators", i, "login", str),
+                    r.get(p_, "operators", i, "name", str),
+                    r.get(p_, "operators", i, "role", str, choices=ROLES),
+                ),
+            )
+        )
     unique("operators", "login", [(i, o.login) for i, o in operators])
 
     if r.problems:
         raise OperationFileError(r.problems)
     return OperationSpec(
-        name=name, title=r.get(op, "operation", None, "title", str, ""), start_date=start, timezone=tz,
+        name=name,
+        title=r.get(op, "operation", None, "title", str, ""),
+        start_date=start,
+        timezone=tz,
         prescribed_area=r.get(op, "operation", None, "prescribed_area", str, ""),
         lawful_basis=r.get(op, "operation", None, "lawful_basis", str, ""),
         authorisation_ref=r.get(op, "operation", None, "authorisation_ref", str, ""),
         night_starts_hour=night,
-        tiers=tuple(t for _, t in tiers), categories=tuple(c for _, c in categories),
-        locations=tuple(x for _, x in locations), cameras=tuple(c for _, c in cameras),
-        teams=tuple(t for _, t in teams), units=tuple(u for _, u in units),
-        officers=tuple(o for _, o in officers), operators=tuple(o for _, o in operators),
+        tiers=tuple(t for _, t in tiers),
+        categories=tuple(c for _, c in categories),
+        locations=tuple(x for _, x in locations),
+        cameras=tuple(c for _, c in cameras),
+        teams=tuple(t for _, t in teams),
+        units=tuple(u for _, u in units),
+        officers=tuple(o for _, o in officers),
+        operators=tuple(o for _, o in operators),
     )
 
 
 # --- writing TOML back (tomllib reads only) -------------------------------------------------
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -358,45 +432,77 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
-        escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-                   .replace("\t", "\\t").replace("\r", "\\r"))
-        return f'"{escaped}"'
+        return (
+            '"'
+            + "".join(
+                _TOML_ESCAPES.get(ch) or (ch if ch >= " " and ch != "\x7f" else f"\\u{ord(ch):04x}") for ch in value
+            )
+            + '"'
+        )
+
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
 def _table(header: str, values: dict[str, Any]) -> list[str]:
     lines = [header]
     lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def render_operation(spec: OperationSpec) -> str:
     """TOML text of an operation; passwords are never written (import keeps the stored ones)."""
     out = ["# Sentinel Console operation file", ""]
-    out += _table("[operation]", {
-        "name": spec.name, "title": spec.title, "start_date": spec.start_date, "timezone": spec.timezone,
-        "prescribed_area": spec.prescribed_area, "lawful_basis": spec.lawful_basis,
-        "authorisation_ref": spec.authorisation_ref, "night_starts_hour": spec.night_starts_hour})
+    out += _table(
+        "[operation]",
+        {
+            "name": spec.name,
+            "title": spec.title,
+            "start_date": spec.start_date,
+            "timezone": spec.timezone,
+            "prescribed_area": spec.prescribed_area,
+            "lawful_basis": spec.lawful_basis,
+            "authorisation_ref": spec.authorisation_ref,
+            "night_starts_hour": spec.night_starts_hour,
+        },
+    )
     for t in spec.tiers:
         out += _table("[[tiers]]", {"number": t.number, "name": t.name, "start_date": t.start_date})
     for c in spec.categories:
-        out += _table("[[categories]]", {"key": c.key, "label": c.label, "kind": c.kind,
-                                         "subject_prefix": c.subject_prefix or None})
+        out += _table(
+            "[[categories]]",
+            {"key": c.key, "label": c.label, "kind": c.kind, "subject_prefix": c.subject_prefix or None},
+        )
     for loc in spec.locations:
         out += _table("[[locations]]", {"key": loc.key, "name": loc.name, "prescribed_area": loc.prescribed_area})
     for cam in spec.cameras:
-        out += _table("[[cameras]]", {"key": cam.key, "name": cam.name, "kind": cam.kind,
-                                      "location": cam.location or None, "main_url": cam.main_url,
-                                      "sub_url": cam.sub_url or None, "recording": cam.recording,
-                                      "username": cam.username or None})
+        out += _table(
+            "[[cameras]]",
+            {
+                "key": cam.key,
+                "name": cam.name,
+                "kind": cam.kind,
+                "location": cam.location or None,
+                "main_url": cam.main_url,
+                "sub_url": cam.sub_url or None,
+                "recording": cam.recording,
+                "username": cam.username or None,
+            },
+        )
     for tm in spec.teams:
         out += _table("[[teams]]", {"key": tm.key, "name": tm.name})
     for u in spec.units:
         out += _table("[[units]]", {"call_sign": u.call_sign, "kind": u.kind, "team": u.team or None})
     for o in spec.officers:
-        out += _table("[[officers]]", {"collar_number": o.collar_number, "name": o.name,
-                                       "special_constable": o.special_constable, "team": o.team or None,
-                                       "unit": o.unit or None})
+        out += _table(
+            "[[officers]]",
+            {
+                "collar_number": o.collar_number,
+                "name": o.name,
+                "special_constable": o.special_constable,
+                "team": o.team or None,
+                "unit": o.unit or None,
+            },
+        )
     for p in spec.operators:
         out += _table("[[operators]]", {"login": p.login, "name": p.name, "role": p.role})
     return "\n".join(out)

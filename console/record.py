@@ -129,9 +129,7 @@ class RecordService:
 
     def _find_action(self, session: Session, action_id: str) -> ActionResult | None:
         row = session.execute(
-            select(RecordEntry.seq, RecordEntry.hash, RecordEntry.ref_id).where(
-                RecordEntry.action_id == action_id
-            )
+            select(RecordEntry.seq, RecordEntry.hash, RecordEntry.ref_id).where(RecordEntry.action_id == action_id)
         ).first()
         if row is None:
             return None
@@ -188,10 +186,7 @@ class RecordService:
         """Newest first, at most `limit`, only entries with seq > after_seq."""
         with self._db.read() as session:
             rows = session.scalars(
-                select(RecordEntry)
-                .where(RecordEntry.seq > after_seq)
-                .order_by(RecordEntry.seq.desc())
-                .limit(limit)
+                select(RecordEntry).where(RecordEntry.seq > after_seq).order_by(RecordEntry.seq.desc()).limit(limit)
             ).all()
             notes = _log_note_texts(session, [r.ref_id for r in rows if r.ref_type == "log_note"])
             return [entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else "") for r in rows]

@@ -34,5 +34,11 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
     if upgrade_schema:
         upgrade(db)
     record = RecordService(db)
-    return Services(settings=settings, db=db, record=record, operations=OperationService(db, record),
-                    shifts=ShiftService(db, record), anchors=AnchorFile(settings.anchor_path))
+    return Services(
+        settings=settings,
+        db=db,
+        record=record,
+        operations=OperationService(db, record),
+        shifts=ShiftService(db, record),
+        anchors=AnchorFile(settings.anchor_path),
+    )

@@ -44,12 +44,19 @@ def default_anchor_path(db_url: str, data_dir: Path) -> Path:
     return data_dir / "anchors" / f"{name}.jsonl"
 
 
-def load_settings(db: str | None = None, operation: str | None = None, demo: bool = False,
-                  anchor: str | None = None) -> Settings:
+def load_settings(
+    db: str | None = None, operation: str | None = None, demo: bool = False, anchor: str | None = None
+) -> Settings:
     env = os.environ
     data_dir = Path(env.get("SENTINEL_DATA_DIR") or user_data_dir(APP_NAME, appauthor=False))
     db_url = db or env.get("SENTINEL_DB") or f"sqlite:///{data_dir / 'sentinel.db'}"
     anchor_path = Path(anchor or env.get("SENTINEL_ANCHOR_FILE") or default_anchor_path(db_url, data_dir))
     console_id = env.get("SENTINEL_CONSOLE_ID") or socket.gethostname() or "console"
-    return Settings(data_dir=data_dir, db_url=db_url, anchor_path=anchor_path, console_id=console_id,
-                    operation=operation or ("demo" if demo else None), demo=demo)
+    return Settings(
+        data_dir=data_dir,
+        db_url=db_url,
+        anchor_path=anchor_path,
+        console_id=console_id,
+        operation=operation or ("demo" if demo else None),
+        demo=demo,
+    )

@@ -60,8 +60,11 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyReport:
     for entry in RecordService(db).entries():
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
-                missing = f"{expected_seq}" if entry.seq == expected_seq + 1 else f"{expected_seq}-{entry.seq - 1}"
-                report.problems.append(f"entry {missing} removed: the record jumps from {expected_seq - 1} to {entry.seq}")
+                gap = entry.seq - expected_seq
+                missing = f"{expected_seq}" if gap == 1 else f"{expected_seq}-{entry.seq - 1}"
+                report.problems.append(
+                    f"entry {missing} removed: the record jumps from {expected_seq - 1} to {entry.seq}"
+                )
             else:
                 report.problems.append(f"entry {entry.seq} out of order")
             break
@@ -86,14 +89,12 @@ def verify(db: Database, anchors: Iterable[Anchor] = ()) -> VerifyReport:
     report.head_hash = prev
     if report.problems:
         return report
-    _check_rows(db, latest, report)
     _check_anchors(anchors, hashes, report)
+    _check_rows(db, latest, report)
     return report
 
 
-def _check_rows(
-    db: Database, latest: dict[tuple[str, str], tuple[str | None, int]], report: VerifyReport
-) -> None:
+def _check_rows(db: Database, latest: dict[tuple[str, str], tuple[str | None, int]], report: VerifyReport) -> None:
     seen: set[tuple[str, str]] = set()
     with db.read() as session:
         for table, cls in sorted(tracked_tables().items()):
@@ -121,10 +122,6 @@ def _check_anchors(anchors: Iterable[Anchor], hashes: dict[int, str], report: Ve
         report.anchors_checked += 1
         where = f"anchor of {anchor.time:%Y-%m-%d %H:%M} UTC ({anchor.reason}, line {anchor.line})"
         if anchor.count > count:
-            report.problems.append(
-                f"record truncated: {where} counts {anchor.count} entries, the database has {count}"
-            )
+            report.problems.append(f"record truncated: {where} counts {anchor.count} entries, the database has {count}")
         elif anchor.count > 0 and hashes[anchor.count] != anchor.hash:
-            report.problems.append(
-                f"record rewritten: entry {anchor.count} differs from the {where}"
-            )
+            report.problems.append(f"record rewritten: entry {anchor.count} differs from the {where}")

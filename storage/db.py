@@ -123,7 +123,10 @@ def upgrade(db: Database) -> str:
     try:
         current = current_revision(db.engine)
     except OperationalError as exc:
-        raise StorageError(f"Cannot reach database {redacted(str(db.engine.url))}: {exc.orig}") from exc
+        reason = " ".join(str(exc.orig).split())  # libpq messages span several lines
+        raise StorageError(
+            f"Cannot reach database {redacted(db.engine.url.render_as_string(hide_password=False))}: {reason}"
+        ) from exc
     script = ScriptDirectory.from_config(alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     if current is not None and current not in known:

@@ -1,0 +1,82 @@
+"""Shared fixtures: an isolated data folder for every test, and databases on both engines."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from console.demo import demo_spec, system_actor
+from console.services import Services, build_services
+from console.settings import Settings
+from console.types import Actor
+
+pytest_plugins = ["tests.servers.fixtures"]
+
+# shared/ sits beside the checkout (the developers' tree and CI's clone alike).
+SHARED = Path(os.environ.get("SENTINEL_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test touches the user's data folder, database or Qt settings."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SENTINEL_DATA_DIR", str(data))
+    monkeypatch.delenv("SENTINEL_DB", raising=False)
+    monkeypatch.delenv("SENTINEL_ANCHOR_FILE", raising=False)
+    monkeypatch.setenv("SENTINEL_CONSOLE_ID", "test-console")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return data
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on the embedded SQLite file and on a fresh database of the real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'record.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data", db_url=db_url, anchor_path=tmp_path / "anchors.jsonl", console_id="test-console"
+    )
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[Services]:
+    built = build_services(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def demo(services: Services) -> Services:
+    """Services with the demo operation imported."""
+    services.operations.import_spec(system_actor("test-console"), demo_spec(date.today()))
+    return services
+
+
+@pytest.fixture
+def controller(demo: Services) -> Actor:
+    return demo.operations.operator("demo", "test-console")
+
+
+@pytest.fixture
+def shared_footage() -> Path:
+    folder = SHARED / "footage"
+    if not folder.is_dir():
+        pytest.skip(f"real footage not present ({folder}); see shared/footage/SOURCES.md")
+    return folder
+
+
+def pytest_report_header() -> str:
+    return f"sentinel: data isolated per test; shared folder {'found' if SHARED.is_dir() else 'absent'} ({SHARED})"
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -286,6 +286,16 @@ class OperationService:
                 for u in s.scalars(select(PatrolUnit).filter_by(operation_id=operation_id).order_by(PatrolUnit.id))
             ]
 
+    def operators(self, roles: tuple[str, ...] = ("controller", "supervisor")) -> list[tuple[str, str]]:
+        """(login, display name) of active operators who may run a shift."""
+        with self._db.read() as s:
+            rows = s.execute(
+                select(Operator.login, Operator.display_name)
+                .where(Operator.active.is_(True), Operator.role.in_(roles))
+                .order_by(Operator.display_name)
+            )
+            return [(r.login, r.display_name) for r in rows]
+
     def operator(self, login: str, console_id: str) -> Actor:
         with self._db.read() as s:
             op = s.scalars(select(Operator).where(Operator.login == login)).first()

@@ -192,7 +192,7 @@ class _Reader:
         if choices and value not in choices:
             self.problem(section, index, key, f"{value!r} is not one of: {', '.join(choices)}")
             return None
-        if kind is str and not choices and default is ... and not value.strip():
+        if isinstance(value, str) and not choices and default is ... and not value.strip():
             self.problem(section, index, key, "must not be empty")
             return None
         return value
@@ -281,8 +281,8 @@ def parse_operation(text: str) -> OperationSpec:
             )
         )
     unique("tiers", "number", [(i, t.number) for i, t in tiers])
-    for i, t in tiers:
-        if isinstance(start, date) and isinstance(t.start_date, date) and t.start_date < start:
+    for i, tier in tiers:
+        if isinstance(start, date) and isinstance(tier.start_date, date) and tier.start_date < start:
             r.problem("tiers", i, "start_date", "a tier cannot start before the operation")
 
     categories = []

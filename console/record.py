@@ -9,12 +9,12 @@ action id makes a replay of the same action harmless.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, text
+from sqlalchemy import Select, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -182,12 +182,19 @@ class RecordService:
             ).first()
         return ChainHead(count=row.seq, hash=row.hash) if row else ChainHead(0, GENESIS)
 
-    def latest(self, limit: int = 200, *, after_seq: int = 0) -> list[EntryView]:
-        """Newest first, at most `limit`, only entries with seq > after_seq."""
+    def latest(self, limit: int = 200) -> list[EntryView]:
+        """The newest `limit` entries, newest first."""
+        return self._views(select(RecordEntry).order_by(RecordEntry.seq.desc()).limit(limit))
+
+    def since(self, after_seq: int, limit: int = 500) -> list[EntryView]:
+        """Entries after `after_seq`, oldest first, at most `limit` (call again for more)."""
+        return self._views(
+            select(RecordEntry).where(RecordEntry.seq > after_seq).order_by(RecordEntry.seq).limit(limit)
+        )
+
+    def _views(self, query: Select[Any]) -> list[EntryView]:
         with self._db.read() as session:
-            rows = session.scalars(
-                select(RecordEntry).where(RecordEntry.seq > after_seq).order_by(RecordEntry.seq.desc()).limit(limit)
-            ).all()
+            rows: Sequence[RecordEntry] = session.scalars(query).all()
             notes = _log_note_texts(session, [r.ref_id for r in rows if r.ref_type == "log_note"])
             return [entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else "") for r in rows]
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from console.record import ActionContext, EntryDraft, RecordService
 from console.types import ActionResult, Actor
 from storage.db import Database
-from storage.models import LogNote, Shift, Team
+from storage.models import LogNote, PatrolUnit, Shift, Team, UnitStatusChange
 
 
 class ShiftError(ValueError):
@@ -51,6 +51,7 @@ class ShiftService:
             )
             ctx.session.add(shift)
             ctx.session.flush()
+            _set_units(ctx, operation_id, team_keys, "off_duty", "available")
             names = ", ".join(known[k] for k in team_keys)
             return EntryDraft(
                 kind="shift.started",
@@ -80,6 +81,7 @@ class ShiftService:
             if shift.ended_at is not None:
                 raise ShiftError(f"Shift {shift_id} has already ended")
             shift.ended_at = ctx.event_time
+            _set_units(ctx, operation_id, shift.team_keys.split(","), "available", "off_duty")
             return EntryDraft(
                 kind="shift.ended", text=f"{actor.display_name} ended the shift", ref_type="shift", ref_id=str(shift_id)
             )
@@ -129,6 +131,26 @@ class ShiftService:
 
         return self._record.perform(
             actor, "log.note", write, operation_id=operation_id, action_id=action_id, event_time=event_time
+        )
+
+
+def _set_units(ctx: ActionContext, operation_id: int, team_keys: list[str], from_status: str, to_status: str) -> None:
+    """Bring the teams' units on (or off) duty; units busy with a tasking are left as they are."""
+    units = ctx.session.scalars(
+        select(PatrolUnit)
+        .join(Team, PatrolUnit.team_id == Team.id)
+        .where(PatrolUnit.operation_id == operation_id, Team.key.in_(team_keys), PatrolUnit.status == from_status)
+    ).all()
+    for unit in units:
+        unit.status, unit.status_since = to_status, ctx.event_time
+        ctx.session.add(
+            UnitStatusChange(
+                unit_id=unit.id,
+                from_status=from_status,
+                to_status=to_status,
+                changed_at=ctx.event_time,
+                operator_id=_operator_id(ctx.actor),
+            )
         )
 
 

@@ -1,0 +1,291 @@
+"""Composition root of the GUI: builds, in order, logging, settings, the database and services,
+the demo cameras, the main window; and shuts them down in reverse through one path."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import signal
+import sys
+import traceback
+from datetime import date
+from importlib import resources
+from types import TracebackType
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from console.access import can
+from console.cameras import CameraFeed, build_feeds, prepare_demo_clips
+from console.demo import DEMO_CONTROLLER, ensure_demo_operation
+from console.feed import RecordFeed
+from console.services import Services, build_services
+from console.settings import Settings
+from console.tasks import Tasks
+from console.types import ActionResult, Actor, OperationView
+from storage.db import StorageError
+from widgets.main_window import MainWindow
+from widgets.start_shift_dialog import StartShiftDialog
+
+log = logging.getLogger("sentinel")
+ANCHOR_EVERY_MS = 60 * 60 * 1000
+NO_DISPLAY = (
+    "No display found. Start the console on a virtual screen with:\n"
+    "  xvfb-run -a -s '-screen 0 1920x1080x24' sentinel-console --demo"
+)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+def configure_logging(settings: Settings) -> None:
+    folder = settings.data_dir / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(folder / "console.log", maxBytes=5_000_000, backupCount=5)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def install_crash_handler() -> None:
+    """Anything not translated into a controller's message ends here: logged and shown."""
+
+    def handler(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, error, tb))
+        log.critical("unexpected error\n%s", text)
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "Sentinel Console: unexpected error",
+                f"Something went wrong that the console did not expect.\n\n{error}\n\n"
+                "The details are in the console log. Work already saved is safe.",
+            )
+
+    sys.excepthook = handler
+
+
+def tier_words(op: OperationView, today: date) -> str:
+    week = (today - op.start_date).days // 7 + 1
+    tier = op.tier_on(today)
+    if week < 1:
+        return f"Starts {op.start_date:%d %b %Y}"
+    return f"Tier {tier.number} · week {week}" if tier else f"Week {week}"
+
+
+class _Progress(QObject):
+    changed = Signal(int, int, str)
+
+
+class ConsoleSession:
+    """One controller's session at this console: window, feeds, shift and anchors."""
+
+    def __init__(self, app: QApplication, services: Services) -> None:
+        self.app = app
+        self.services = services
+        self.settings = services.settings
+        self.tasks = Tasks()
+        self.window: MainWindow | None = None
+        self.feeds: list[CameraFeed] = []
+        self.record_feed: RecordFeed | None = None
+        self.actor: Actor | None = None
+        self.shift_id: int | None = None
+        self._anchor_timer = QTimer()
+        self._anchor_timer.setInterval(ANCHOR_EVERY_MS)
+        self._anchor_timer.timeout.connect(lambda: self._anchor("hourly"))
+
+    # --- start ---------------------------------------------------------------------------------
+    def start(self) -> bool:
+        s = self.services
+        if self.settings.demo:
+            ensure_demo_operation(s)
+        op = s.operations.view(self.settings.operation)
+        actor = self._choose_operator(op)
+        if actor is None:
+            return False
+        self.actor = actor
+        cameras = s.operations.cameras(op.id)
+        clips = self._prepare_demo_clips(cameras) if any(c.kind == "demo" for c in cameras) else {}
+        self.feeds = build_feeds(cameras, clips)
+        title = f"Sentinel Console · {op.title or op.name} · {actor.display_name}"
+        if self.settings.demo:
+            title += " · DEMO MODE: demo controller logged in without a password"
+        ui_state = QSettings(str(self.settings.ui_state_path), QSettings.Format.IniFormat)
+        window = self.window = MainWindow(self.feeds, ui_state, title)
+        window.status.show_context(
+            f"{actor.display_name} ({actor.role})", op.title or op.name, tier_words(op, date.today())
+        )
+        window.status.show_database(True, "connecting")
+        may_note = can(actor, "log.note")
+        window.tag_panel.set_allowed(may_note, "" if may_note else f"A {actor.role} cannot write log notes.")
+        window.tag_panel.note_requested.connect(lambda text, index: self._write_note(op.id, text, index))
+        window.close_requested.connect(self._end_shift_then_close)
+
+        feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
+        feed.entries_arrived.connect(window.record_model.add_entries)
+        feed.units_changed.connect(window.board.show_units)
+        feed.database_state.connect(window.status.show_database)
+        for camera_feed in self.feeds:
+            camera_feed.start()
+        window.wall.start()
+        feed.start()
+        self._start_shift(op, actor)
+        self._anchor_timer.start()
+        if window.first_start and (screen := self.app.primaryScreen()) is not None:
+            window.first_layout(screen.availableGeometry())
+        window.show()
+        window.wall.setFocus()
+        return True
+
+    def _choose_operator(self, op: OperationView) -> Actor | None:
+        s = self.services
+        if self.settings.demo:
+            self._teams = [op.teams[0][0]] if op.teams else []
+            return s.operations.operator(DEMO_CONTROLLER, self.settings.console_id)
+        dialog = StartShiftDialog(op.title or op.name, s.operations.operators(), op.teams)
+        if dialog.exec() != StartShiftDialog.DialogCode.Accepted:
+            return None
+        self._teams = dialog.team_keys()
+        return s.operations.operator(dialog.login(), self.settings.console_id)
+
+    def _prepare_demo_clips(self, cameras: list[Any]) -> dict[str, Any]:
+        """Encode demo clips in a worker (first run only) while a progress dialog shows why."""
+        dialog = QProgressDialog("Preparing the demo cameras…", "", 0, 1)
+        dialog.setWindowTitle("Sentinel Console")
+        dialog.setCancelButton(None)
+        dialog.setMinimumDuration(300)
+        progress = _Progress()
+
+        def on_progress(done: int, total: int, words: str) -> None:
+            dialog.setMaximum(total)
+            dialog.setValue(done)
+            dialog.setLabelText(f"First start: {words}")
+
+        progress.changed.connect(on_progress)
+        loop = QEventLoop()
+        outcome: dict[str, Any] = {}
+
+        def done(clips: Any) -> None:
+            outcome["clips"] = clips
+            loop.quit()
+
+        def failed(error: BaseException) -> None:
+            outcome["error"] = error
+            loop.quit()
+
+        folder = self.settings.demo_clip_dir
+        self.tasks.submit(lambda: prepare_demo_clips(folder, cameras, progress.changed.emit), done, failed)
+        loop.exec()
+        dialog.close()
+        if "error" in outcome:
+            log.error("demo cameras could not be prepared: %s", outcome["error"])
+            QMessageBox.warning(None, "Demo cameras", f"The demo cameras could not be prepared:\n{outcome['error']}")
+            return {}
+        clips: dict[str, Any] = outcome["clips"]
+        return clips
+
+    # --- actions (in workers) --------------------------------------------------------------------
+    def _start_shift(self, op: OperationView, actor: Actor) -> None:
+        s = self.services
+
+        def start() -> int:
+            open_shift = s.shifts.open_shift(op.id, self.settings.console_id)
+            if open_shift is None:
+                open_shift = int(s.shifts.start(actor, op.id, self._teams).ref_id)
+            s.anchor("shift start")
+            return open_shift
+
+        def started(shift_id: int) -> None:
+            self.shift_id = shift_id
+
+        self.tasks.submit(start, started, lambda e: self._show_problem("The shift could not be started", e))
+
+    def _write_note(self, operation_id: int, text: str, camera_index: int) -> None:
+        assert self.window is not None and self.actor is not None
+        actor, s = self.actor, self.services
+        camera_id = self.feeds[camera_index].camera.id if 0 <= camera_index < len(self.feeds) else None
+        tag_panel = self.window.tag_panel
+
+        def write() -> ActionResult:
+            return s.shifts.note(actor, operation_id, text, camera_id=camera_id)
+
+        def saved(result: ActionResult) -> None:
+            tag_panel.note_saved(result.seq)
+            if self.record_feed:
+                self.record_feed.poll()
+
+        self.tasks.submit(write, saved, lambda e: tag_panel.note_failed(str(e)))
+
+    def _end_shift_then_close(self) -> None:
+        assert self.window is not None
+        window, s, actor, shift_id = self.window, self.services, self.actor, self.shift_id
+        self._anchor_timer.stop()
+
+        def end() -> None:
+            if actor is not None and shift_id is not None:
+                op = s.operations.view(self.settings.operation)
+                s.shifts.end(actor, op.id, shift_id)
+            s.anchor("shift end")
+
+        def failed(error: BaseException) -> None:
+            log.error("shift could not be ended cleanly: %s", error)
+            window.finish_close()
+
+        self.tasks.submit(end, lambda _: window.finish_close(), failed)
+
+    def _anchor(self, reason: str) -> None:
+        self.tasks.submit(
+            lambda: self.services.anchor(reason), on_error=lambda e: log.error("anchor (%s) not written: %s", reason, e)
+        )
+
+    def _show_problem(self, what: str, error: BaseException) -> None:
+        log.error("%s: %s", what, error)
+        if self.window:
+            self.window.statusBar().showMessage(f"{what}: {error}", 15_000)
+
+    # --- stop ----------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self._anchor_timer.stop()
+        if self.record_feed:
+            self.record_feed.stop()
+        if self.window:
+            self.window.wall.stop()
+        for feed in self.feeds:
+            feed.stop()
+        self.tasks.wait(15_000)
+
+
+def apply_style(app: QApplication) -> None:
+    app.setStyleSheet(resources.files("resources").joinpath("console.qss").read_text(encoding="utf-8"))
+
+
+def run_gui(settings: Settings) -> int:
+    if not has_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Sentinel Console")
+    apply_style(app)
+    install_crash_handler()
+    try:
+        services = build_services(settings)
+    except StorageError as exc:
+        QMessageBox.critical(None, "Sentinel Console", str(exc))
+        print(f"sentinel-console: {exc}", file=sys.stderr)
+        return 2
+    session = ConsoleSession(app, services)
+    try:
+        if not session.start():
+            return 0
+        # SIGTERM / Ctrl-C close the window the normal way, so the shift ends and is anchored.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: session.window.close() if session.window else app.quit())
+        return app.exec()
+    finally:
+        session.shutdown()
+        services.close()

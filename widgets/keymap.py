@@ -1,0 +1,75 @@
+"""Every keyboard shortcut of the console, in one table. The shell binds them, the help overlay
+lists them, and a test fails on any clash."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from PySide6.QtGui import QKeySequence
+
+WINDOW = "window"  # anywhere in the main window
+WALL = "wall"  # while the video wall has focus
+PANEL = "panel"  # inside the tag/note panel
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    action: str
+    keys: str
+    words: str
+    context: str = WINDOW
+
+
+KEYMAP: tuple[Shortcut, ...] = (
+    Shortcut("help", "F1", "Show or hide this list of shortcuts"),
+    Shortcut("fullscreen", "F11", "Full screen on or off"),
+    Shortcut("note", "Ctrl+L", "Write a log note (focus the note line)"),
+    Shortcut("note.save", "Ctrl+Return", "Add the note to the record", PANEL),
+    Shortcut("note.cancel", "Esc", "Clear the note", PANEL),
+    Shortcut("record.filter", "Ctrl+Shift+F", "Filter the operation record"),
+    Shortcut("board", "Ctrl+B", "Go to the dispatch board"),
+    Shortcut("wall", "Ctrl+W", "Go to the video wall"),
+    Shortcut("tile.single", "Return", "Selected camera full size, or back to the wall", WALL),
+    Shortcut("tile.back", "Esc", "Back to the whole wall", WALL),
+    Shortcut("tile.next", "Right", "Select the next camera", WALL),
+    Shortcut("tile.previous", "Left", "Select the previous camera", WALL),
+    Shortcut("tile.down", "Down", "Select the camera below", WALL),
+    Shortcut("tile.up", "Up", "Select the camera above", WALL),
+    *(Shortcut(f"tile.{n}", f"Ctrl+{n}", f"Select camera {n}") for n in range(1, 10)),
+    Shortcut("layout.reset", "Ctrl+Shift+0", "Put the panels back where they started"),
+    Shortcut("quit", "Ctrl+Q", "End the shift and close the console"),
+)
+
+# Contexts that are active at the same time as each other (WINDOW is active everywhere).
+_OVERLAPS = {WINDOW: {WINDOW, WALL, PANEL}, WALL: {WINDOW, WALL}, PANEL: {WINDOW, PANEL}}
+
+
+def clashes(keymap: tuple[Shortcut, ...] = KEYMAP) -> list[str]:
+    """Pairs of shortcuts that would fight over the same keys in overlapping contexts."""
+    by_keys: dict[str, list[Shortcut]] = defaultdict(list)
+    for shortcut in keymap:
+        normal = QKeySequence(shortcut.keys).toString(QKeySequence.SequenceFormat.PortableText)
+        if not normal:
+            return [f"{shortcut.action}: {shortcut.keys!r} is not a key sequence"]
+        by_keys[normal].append(shortcut)
+    found = []
+    for keys, group in sorted(by_keys.items()):
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if b.context in _OVERLAPS[a.context]:
+                    found.append(f"{keys}: {a.action} ({a.context}) and {b.action} ({b.context})")
+    actions = [s.action for s in keymap]
+    found += [f"action {a} appears twice" for a in sorted(set(actions)) if actions.count(a) > 1]
+    return found
+
+
+def shortcut(action: str) -> Shortcut:
+    for s in KEYMAP:
+        if s.action == action:
+            return s
+    raise KeyError(f"no shortcut for action {action!r} in the keymap")
+
+
+def key_sequence(action: str) -> QKeySequence:
+    return QKeySequence(shortcut(action).keys)

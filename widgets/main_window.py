@@ -1,0 +1,165 @@
+"""The shell: the video wall in the centre, docks for the board, the record and the tag panel,
+the status bar, one keymap, and the window layout saved between starts."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from widgets.board import DispatchBoard
+from widgets.help_overlay import HelpOverlay
+from widgets.keymap import KEYMAP, WINDOW, key_sequence
+from widgets.record_view import RecordModel, RecordView
+from widgets.status_bar import ConsoleStatusBar
+from widgets.tag_panel import TagPanel
+from widgets.video_wall import TileFeed, VideoWall
+
+LAYOUT_VERSION = 1
+
+
+class MainWindow(QMainWindow):
+    close_requested = Signal()  # the console ends the shift, then calls finish_close()
+
+    def __init__(
+        self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(title)
+        self._ui_state = ui_state
+        self._closing = False
+        self.wall = VideoWall(feeds)
+        self.setCentralWidget(self.wall)
+        self.record_model = RecordModel()
+        self.record_view = RecordView(self.record_model)
+        self.board = DispatchBoard()
+        self.tag_panel = TagPanel()
+        self.board_dock = self._dock("Dispatch board", "boardDock", self.board, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tag_dock = self._dock("Tag and note", "tagDock", self.tag_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.record_dock = self._dock(
+            "Operation record", "recordDock", self.record_view, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.status = ConsoleStatusBar()
+        self.setStatusBar(self.status)
+        self.help_overlay = HelpOverlay(self)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._bind_keymap()
+        self.wall.selection_changed.connect(self._on_wall_selection_changed)
+        self.resize(1600, 950)
+        self._size_docks()
+        self._initial_state = self.saveState(LAYOUT_VERSION)
+        self.first_start = not self._restore_layout()
+        if self.wall.tiles:
+            self._on_wall_selection_changed(self.wall.selected)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState needs stable names
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _bind_keymap(self) -> None:
+        handlers: dict[str, Callable[[], object]] = {
+            "help": self.help_overlay.toggle,
+            "fullscreen": self._toggle_fullscreen,
+            "note": self._focus_note,
+            "record.filter": self._focus_record_filter,
+            "board": self._focus_board,
+            "wall": self.wall.setFocus,
+            "layout.reset": self.reset_layout,
+            "quit": self.close,
+        }
+        for n in range(1, 10):
+            handlers[f"tile.{n}"] = functools.partial(self._select_tile, n - 1)
+        for shortcut in KEYMAP:
+            if shortcut.context != WINDOW:
+                continue  # the wall and the panel handle their own keys
+            action = QAction(shortcut.words, self)
+            action.setShortcut(key_sequence(shortcut.action))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(handlers[shortcut.action])
+            self.addAction(action)
+            self.actions_by_name[shortcut.action] = action
+
+    # --- keymap handlers -------------------------------------------------------------------------
+    def _toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def _focus_note(self) -> None:
+        self.tag_dock.show()
+        self.tag_dock.raise_()
+        self.tag_panel.note.setFocus()
+
+    def _focus_record_filter(self) -> None:
+        self.record_dock.show()
+        self.record_view.search.setFocus()
+        self.record_view.search.selectAll()
+
+    def _focus_board(self) -> None:
+        self.board_dock.show()
+        self.board_dock.raise_()
+        self.board.setFocus()
+
+    def _select_tile(self, index: int) -> None:
+        if index < len(self.wall.tiles):
+            self.wall.select(index)
+            self.wall.setFocus()
+
+    def _on_wall_selection_changed(self, index: int) -> None:
+        feed = self.wall.tiles[index].feed
+        self.tag_panel.set_camera(index, feed.camera_name, feed.location)
+
+    # --- layout ------------------------------------------------------------------------------------
+    def _restore_layout(self) -> bool:
+        geometry = self._ui_state.value("window/geometry")
+        state = self._ui_state.value("window/state")
+        restored = isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            restored = self.restoreState(state, LAYOUT_VERSION) and restored
+        return bool(restored)
+
+    def _size_docks(self) -> None:
+        width, height = self.width(), self.height()
+        self.resizeDocks([self.board_dock, self.tag_dock], [max(420, width // 4)] * 2, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.record_dock], [max(220, height // 4)], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.board_dock, self.tag_dock], [height * 6 // 10, height * 3 // 10], Qt.Orientation.Vertical
+        )
+
+    def first_layout(self, available: QRect) -> None:
+        """First start on this machine: fill the screen and size the docks to it."""
+        self.setGeometry(available)
+        self._size_docks()
+        self._initial_state = self.saveState(LAYOUT_VERSION)
+
+    def save_layout(self) -> None:
+        self._ui_state.setValue("window/geometry", self.saveGeometry())
+        self._ui_state.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self._ui_state.sync()
+
+    def reset_layout(self) -> None:
+        for dock in (self.board_dock, self.tag_dock, self.record_dock):
+            dock.setFloating(False)
+            dock.show()
+        self.restoreState(self._initial_state, LAYOUT_VERSION)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:
+            self.save_layout()
+            event.accept()
+            return
+        # Let the console end the shift (a database write) off the GUI thread first.
+        event.ignore()
+        self.close_requested.emit()
+
+    def finish_close(self) -> None:
+        self._closing = True
+        self.close()

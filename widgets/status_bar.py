@@ -1,0 +1,49 @@
+"""Status bar: operator, operation, tier, database state and the clock, always in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+
+class ConsoleStatusBar(QStatusBar):
+    def __init__(
+        self, clock: Callable[[], datetime] = lambda: datetime.now().astimezone(), parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._clock = clock
+        self.operator = QLabel()
+        self.operation = QLabel()
+        self.tier = QLabel()
+        self.database = QLabel()
+        self.database.setObjectName("databaseState")
+        self.time = QLabel()
+        self.time.setObjectName("clock")
+        for label in (self.operator, self.operation, self.tier, self.database):
+            self.addWidget(label)
+        self.addPermanentWidget(self.time)
+        self._timer = QTimer(self)
+        self._timer.setInterval(500)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._tick()
+
+    def show_context(self, operator: str, operation: str, tier: str) -> None:
+        self.operator.setText(f"Operator: {operator}")
+        self.operation.setText(f"Operation: {operation}")
+        self.tier.setText(tier)
+
+    def show_database(self, ok: bool, words: str) -> None:
+        self.database.setText(("Database: " if ok else "⚠ Database: ") + words)
+        self.database.setProperty("state", "ok" if ok else "fault")
+        self.database.style().unpolish(self.database)
+        self.database.style().polish(self.database)
+
+    def _tick(self) -> None:
+        now = self._clock()
+        text = now.strftime("%a %d %b  %H:%M:%S %Z")
+        if text != self.time.text():
+            self.time.setText(text)

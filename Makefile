@@ -36,6 +36,7 @@ check: lint typecheck layers pytest
 
 lint:
 	$(BIN)/ruff check console video widgets storage tests benchmarks scripts
+	$(BIN)/ruff format --check console video widgets storage tests benchmarks scripts
 
 typecheck:
 	$(BIN)/mypy --strict storage video

@@ -19,7 +19,7 @@ DEMO_FILE = ROOT / "resources" / "demo_operation.toml"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "console", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "console", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -51,5 +52,5 @@ def test_two_consoles_append_500_each_into_one_chain(demo: Services, tmp_path: P
         consoles = [c for (c,) in s.execute(select(RecordEntry.console_id).order_by(RecordEntry.seq))]
     assert by_console["console-1"] == by_console["console-2"] == PER_CONSOLE
     # They really ran at the same time: the chain interleaves the two consoles.
-    switches = sum(1 for a, b in zip(consoles[1:], consoles[2:], strict=False) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(consoles) if a != b)
     assert switches > 10

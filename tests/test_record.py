@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import func, select, text
 
@@ -28,7 +30,7 @@ def test_actions_build_one_unbroken_chain(demo: Services, controller: Actor) -> 
 
     entries = list(demo.record.entries())
     assert [e.seq for e in entries] == list(range(1, 9))
-    assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
     report = verify(demo.db)
     assert report.ok, report.problems
     assert report.entries == 8

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from PySide6.QtCore import QKeyCombination
 from PySide6.QtGui import QKeySequence
 
 WINDOW = "window"  # anywhere in the main window
@@ -73,3 +74,9 @@ def shortcut(action: str) -> Shortcut:
 
 def key_sequence(action: str) -> QKeySequence:
     return QKeySequence(shortcut(action).keys)
+
+
+def key_combination(action: str) -> QKeyCombination:
+    """The first key chord of an action, for widgets that read keys in an event filter."""
+    combo: QKeyCombination = key_sequence(action)[0]  # type: ignore[index]
+    return combo

@@ -87,8 +87,9 @@ class RecordFilter(QSortFilterProxyModel):
         self.words = ""
 
     def set_filter(self, kind: str, words: str) -> None:
+        self.beginFilterChange()
         self.kind, self.words = kind, words.strip().lower()
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()

@@ -4,11 +4,11 @@ sighting boxes, categories, subjects and vehicles here.)"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
-from widgets.keymap import key_sequence
+from widgets.keymap import key_combination, key_sequence
 
 NOTE_LIMIT = 4000
 
@@ -44,10 +44,23 @@ class TagPanel(QWidget):
         layout.addStretch(1)
         self.note.textChanged.connect(self._on_note_text_changed)
         self.save.clicked.connect(self.submit)
-        for action, slot in (("note.save", self.submit), ("note.cancel", self.clear)):
-            sc = QShortcut(key_sequence(action), self.note, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        # Panel keys are read straight off the note box, so they work whatever window is active.
+        self._keys = {key_combination("note.save"): self.submit, key_combination("note.cancel"): self.clear}
+        self.note.installEventFilter(self)
         self.allowed = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.note and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            combo = event.keyCombination()
+            if combo.key() == Qt.Key.Key_Enter:  # the keypad's Enter counts as Return
+                combo = QKeyCombination(
+                    combo.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier, Qt.Key.Key_Return
+                )
+            handler = self._keys.get(combo)
+            if handler is not None:
+                handler()
+                return True
+        return super().eventFilter(watched, event)
 
     def set_camera(self, index: int, name: str, location: str) -> None:
         self.camera_index = index

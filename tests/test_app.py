@@ -1,0 +1,115 @@
+"""The whole console on the demo operation, as `make run` starts it (offscreen): the wall moves,
+the shift starts, a note lands in the record, closing ends the shift, and the record verifies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from console.app import ConsoleSession, tier_words
+from console.cameras import prepare_demo_clips
+from console.demo import demo_spec
+from console.services import build_services
+from console.settings import Settings
+from console.types import CameraView
+from console.verify import verify
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cameras' clips, encoded once per test session as the first start would."""
+    folder = tmp_path_factory.mktemp("demo-cameras")
+    cams = [
+        CameraView(i, c.key, c.name, "", False, c.kind, c.main_url, c.sub_url)
+        for i, c in enumerate(demo_spec(date.today()).cameras)
+    ]
+    prepare_demo_clips(folder, cams)
+    return folder
+
+
+def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        db_url=f"sqlite:///{tmp_path / 'console.db'}",
+        anchor_path=tmp_path / "anchors.jsonl",
+        console_id="test-console",
+        operation="demo",
+        demo=True,
+    )
+    shutil.copytree(demo_clips, settings.demo_clip_dir)
+    services = build_services(settings)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    session = ConsoleSession(app, services)
+    try:
+        assert session.start()
+        window = session.window
+        assert window is not None
+        assert "DEMO MODE" in window.windowTitle()
+        tiles = window.wall.tiles
+        assert len(tiles) == 8
+        # every demo camera is live and moving
+        qtbot.waitUntil(lambda: all(t.painted_sequence > 0 for t in tiles), timeout=30_000)
+        first = tiles[0].painted_sequence
+        qtbot.waitUntil(lambda: tiles[0].painted_sequence > first + 5, timeout=30_000)
+        assert all(t.feed.health_words() == "live" for t in tiles)
+        # the shift started, its teams' units are on the board as available
+        model = window.record_model
+
+        def kinds() -> list[str]:
+            return [model.data(model.index(r, 3)) for r in range(model.rowCount())]
+
+        qtbot.waitUntil(lambda: "shift.started" in kinds(), timeout=15_000)
+        qtbot.waitUntil(lambda: any(c.unit.status == "available" for c in window.board.cards.values()), timeout=15_000)
+        assert window.status.tier.text() == tier_words(services.operations.view("demo"), date.today())
+        assert "SQLite connected" in window.status.database.text()
+        # a note typed in the panel lands in the record and shows in the list
+        window.actions_by_name["tile.4"].trigger()
+        window.tag_panel.note.setPlainText("Lighting out by the footbridge")
+        window.tag_panel.submit()
+        qtbot.waitUntil(lambda: "Saved as record entry" in window.tag_panel.status.text(), timeout=15_000)
+        qtbot.waitUntil(
+            lambda: any(
+                model.data(model.index(r, 4)) == "Lighting out by the footbridge" for r in range(model.rowCount())
+            ),
+            timeout=15_000,
+        )
+        # closing ends the shift (in a worker) and anchors the head
+        window.close()
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
+    finally:
+        session.shutdown()
+    newest = services.record.latest(3)
+    assert newest[0].kind == "shift.ended"
+    assert newest[1].kind == "log.note" and newest[1].detail == "Lighting out by the footbridge"
+    anchors = services.anchors.read()
+    assert [a.reason for a in anchors] == ["shift start", "shift end"]
+    report = verify(services.db, anchors)
+    assert report.ok, report.problems
+    services.close()
+
+
+def test_without_a_display_it_says_how_to_start_and_exits_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["SENTINEL_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "--demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "xvfb-run -a" in result.stderr

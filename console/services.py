@@ -9,6 +9,7 @@ from console.operation import OperationService
 from console.record import RecordService
 from console.settings import Settings
 from console.shift import ShiftService
+from console.views import ViewService
 from storage.db import Database, open_database, upgrade
 
 
@@ -19,6 +20,7 @@ class Services:
     record: RecordService
     operations: OperationService
     shifts: ShiftService
+    views: ViewService
     anchors: AnchorFile
 
     def anchor(self, reason: str) -> None:
@@ -40,5 +42,6 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         record=record,
         operations=OperationService(db, record),
         shifts=ShiftService(db, record),
+        views=ViewService(db, settings.operation),
         anchors=AnchorFile(settings.anchor_path),
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+# Wall layouts and how many tiles each shows (one big tile plus 5 or 7 small ones for "1+n").
+LAYOUT_TILES: dict[str, int] = {"1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6, "1+7": 8}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -64,6 +67,15 @@ class CameraView:
     kind: str
     main_url: str  # without credentials
     sub_url: str
+
+
+@dataclass(frozen=True)
+class WallView:
+    """A named wall: its layout and the camera key shown in each tile position (None: empty)."""
+
+    name: str
+    layout: str
+    tiles: tuple[str | None, ...]
 
 
 @dataclass(frozen=True)

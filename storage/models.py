@@ -332,6 +332,21 @@ class Exhibit(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SavedView(Base):
+    """An operator's named wall layout. Not digested: a screen preference, not a domain action."""
+
+    __tablename__ = "saved_view"
+    __table_args__ = (UniqueConstraint("operation_id", "operator_id", "name"),)
+    __record_tracked__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    layout: Mapped[str] = mapped_column(String(20))  # 1, 2x2, 3x3, 4x4, 1+5, 1+7
+    tiles: Mapped[str] = mapped_column(Text)  # canonical JSON: camera key or null per tile position
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class RecordEntry(Base):
     """One link of the append-only operation record (hash chain). Never updated or deleted."""
 
@@ -381,6 +396,7 @@ __all__ = [
     "Outcome",
     "PatrolUnit",
     "RecordEntry",
+    "SavedView",
     "Shift",
     "Sighting",
     "Subject",

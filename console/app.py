@@ -3,6 +3,7 @@ the demo cameras, the main window; and shuts them down in reverse through one pa
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
 import os
@@ -18,19 +19,21 @@ from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from console.access import can
-from console.cameras import CameraFeed, build_feeds, prepare_demo_clips
+from console.cameras import build_supervisor, prepare_demo_clips
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
 from console.feed import RecordFeed
 from console.services import Services, build_services
 from console.settings import Settings
 from console.tasks import Tasks
-from console.types import ActionResult, Actor, OperationView
+from console.types import ActionResult, Actor, OperationView, WallView
 from storage.db import StorageError
+from video.supervisor import CaptureSupervisor
 from widgets.main_window import MainWindow
 from widgets.start_shift_dialog import StartShiftDialog
 
 log = logging.getLogger("sentinel")
 ANCHOR_EVERY_MS = 60 * 60 * 1000
+CAPTURE_POLL_MS = 250
 NO_DISPLAY = (
     "No display found. Start the console on a virtual screen with:\n"
     "  xvfb-run -a -s '-screen 0 1920x1080x24' sentinel-console --demo"
@@ -89,7 +92,11 @@ class ConsoleSession:
         self.settings = services.settings
         self.tasks = Tasks()
         self.window: MainWindow | None = None
-        self.feeds: list[CameraFeed] = []
+        self.supervisor: CaptureSupervisor | None = None
+        self._camera_ids: dict[str, int] = {}
+        self._views: dict[str, WallView] = {}
+        self._capture_timer = QTimer()
+        self._capture_timer.setInterval(CAPTURE_POLL_MS)
         self.record_feed: RecordFeed | None = None
         self.actor: Actor | None = None
         self.shift_id: int | None = None
@@ -109,12 +116,15 @@ class ConsoleSession:
         self.actor = actor
         cameras = s.operations.cameras(op.id)
         clips = self._prepare_demo_clips(cameras) if any(c.kind == "demo" for c in cameras) else {}
-        self.feeds = build_feeds(cameras, clips)
+        self._camera_ids = {c.key: c.id for c in cameras}
+        supervisor = self.supervisor = build_supervisor(cameras, clips, s.operations.camera_credentials(op.id))
+        self._capture_timer.timeout.connect(supervisor.poll)
+        feeds = list(supervisor.feeds.values())
         title = f"Sentinel Console · {op.title or op.name} · {actor.display_name}"
         if self.settings.demo:
             title += " · DEMO MODE: demo controller logged in without a password"
         ui_state = QSettings(str(self.settings.ui_state_path), QSettings.Format.IniFormat)
-        window = self.window = MainWindow(self.feeds, ui_state, title)
+        window = self.window = MainWindow(feeds, ui_state, title)
         window.status.show_context(
             f"{actor.display_name} ({actor.role})", op.title or op.name, tier_words(op, date.today())
         )
@@ -128,9 +138,15 @@ class ConsoleSession:
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
-        for camera_feed in self.feeds:
-            camera_feed.start()
+        self._restore_wall(ui_state)
+        window.wall.view_changed.connect(lambda: self._remember_wall(ui_state))
+        window.wall_bar.save_requested.connect(self._save_view)
+        window.wall_bar.view_chosen.connect(self._apply_view)
+        window.wall_bar.save.setEnabled(can(actor, "view.save"))
+        self._load_views()
         window.wall.start()
+        supervisor.poll()
+        self._capture_timer.start()
         feed.start()
         self._start_shift(op, actor)
         self._anchor_timer.start()
@@ -206,7 +222,9 @@ class ConsoleSession:
     def _write_note(self, operation_id: int, text: str, camera_index: int) -> None:
         assert self.window is not None and self.actor is not None
         actor, s = self.actor, self.services
-        camera_id = self.feeds[camera_index].camera.id if 0 <= camera_index < len(self.feeds) else None
+        tiles = self.window.wall.tiles
+        tile_feed = tiles[camera_index].feed if 0 <= camera_index < len(tiles) else None
+        camera_id = self._camera_ids.get(tile_feed.camera_id) if tile_feed is not None else None
         tag_panel = self.window.tag_panel
 
         def write() -> ActionResult:
@@ -218,6 +236,59 @@ class ConsoleSession:
                 self.record_feed.poll()
 
         self.tasks.submit(write, saved, lambda e: tag_panel.note_failed(str(e)))
+
+    # --- wall views ---------------------------------------------------------------------------------
+    def _restore_wall(self, ui_state: QSettings) -> None:
+        """The wall as this console last showed it (layout and cameras), if it still fits."""
+        assert self.window is not None
+        raw = ui_state.value("wall/view")
+        if not isinstance(raw, str):
+            return
+        try:
+            saved = json.loads(raw)
+            self.window.wall.apply_view(saved["layout"], saved["tiles"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("last wall view not restored: %s", exc)
+
+    def _remember_wall(self, ui_state: QSettings) -> None:
+        assert self.window is not None
+        layout, tiles = self.window.wall.current_view()
+        ui_state.setValue("wall/view", json.dumps({"layout": layout, "tiles": tiles}))
+
+    def _load_views(self, current: str = "") -> None:
+        actor, s = self.actor, self.services
+        assert actor is not None
+
+        def shown(views: list[WallView]) -> None:
+            self._views = {v.name: v for v in views}
+            if self.window:
+                self.window.wall_bar.set_views(list(self._views), current)
+
+        self.tasks.submit(lambda: s.views.list(actor), shown, lambda e: self._show_problem("Saved views not read", e))
+
+    def _save_view(self, name: str) -> None:
+        assert self.window is not None and self.actor is not None
+        actor, s, bar = self.actor, self.services, self.window.wall_bar
+        layout, tiles = self.window.wall.current_view()
+        view = WallView(name, layout, tuple(tiles))
+
+        def saved(_: object) -> None:
+            bar.say(f"View “{name}” saved.")
+            self._load_views(current=name)
+
+        self.tasks.submit(lambda: s.views.save(actor, view), saved, lambda e: bar.say(f"View not saved: {e}"))
+
+    def _apply_view(self, name: str) -> None:
+        assert self.window is not None
+        view = self._views.get(name)
+        if view is None:
+            return
+        missing = [c for c in view.tiles if c and c not in self.window.wall.feeds]
+        self.window.wall.apply_view(view.layout, list(view.tiles))
+        self.window.wall_bar.say(
+            f"{len(missing)} camera(s) of this view are no longer in the operation." if missing else ""
+        )
+        self.window.wall.setFocus()
 
     def _end_shift_then_close(self) -> None:
         assert self.window is not None
@@ -251,10 +322,11 @@ class ConsoleSession:
         self._anchor_timer.stop()
         if self.record_feed:
             self.record_feed.stop()
+        self._capture_timer.stop()
         if self.window:
             self.window.wall.stop()
-        for feed in self.feeds:
-            feed.stop()
+        if self.supervisor:
+            self.supervisor.close()
         self.tasks.wait(15_000)
 
 

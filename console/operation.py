@@ -265,6 +265,16 @@ class OperationService:
                 for c, loc in rows
             ]
 
+    def camera_credentials(self, operation_id: int) -> dict[str, tuple[str, str]]:
+        """Camera key -> (username, password), for the capture helpers only; never shown."""
+        with self._db.read() as s:
+            rows = s.execute(
+                select(Camera.key, CameraCredential.username, CameraCredential.password)
+                .join(CameraCredential, CameraCredential.camera_id == Camera.id)
+                .where(Camera.operation_id == operation_id)
+            ).all()
+            return {key: (user or "", password or "") for key, user, password in rows}
+
     def units(self, operation_id: int) -> list[UnitView]:
         with self._db.read() as s:
             teams = {t.id: t.name for t in s.scalars(select(Team).filter_by(operation_id=operation_id))}

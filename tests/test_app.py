@@ -59,10 +59,10 @@ def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path)
         tiles = window.wall.tiles
         assert len(tiles) == 8
         # every demo camera is live and moving
-        qtbot.waitUntil(lambda: all(t.painted_sequence > 0 for t in tiles), timeout=30_000)
-        first = tiles[0].painted_sequence
-        qtbot.waitUntil(lambda: tiles[0].painted_sequence > first + 5, timeout=30_000)
-        assert all(t.feed.health_words() == "live" for t in tiles)
+        qtbot.waitUntil(lambda: all(t.shown_sequence > 0 for t in tiles), timeout=30_000)
+        first = tiles[0].shown_sequence
+        qtbot.waitUntil(lambda: tiles[0].shown_sequence > first + 5, timeout=30_000)
+        assert all(t.feed.health().words == "live" for t in tiles)
         # the shift started, its teams' units are on the board as available
         model = window.record_model
 

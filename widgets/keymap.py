@@ -37,6 +37,15 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("tile.previous", "Left", "Select the previous camera", WALL),
     Shortcut("tile.down", "Down", "Select the camera below", WALL),
     Shortcut("tile.up", "Up", "Select the camera above", WALL),
+    Shortcut("tile.pause", "Space", "Pause the selected tile (freeze its picture) or resume", WALL),
+    *(
+        Shortcut(f"wall.layout.{name}", f"Alt+{n}", f"Wall layout {words}")
+        for n, (name, words) in enumerate(
+            [("1", "1"), ("2x2", "2×2"), ("3x3", "3×3"), ("4x4", "4×4"), ("1+5", "1+5"), ("1+7", "1+7")], start=1
+        )
+    ),
+    Shortcut("wall.cameras", "Ctrl+K", "Go to the camera list (drag a camera onto a tile)"),
+    Shortcut("wall.save_view", "Ctrl+Shift+S", "Save the wall as a named view"),
     *(Shortcut(f"tile.{n}", f"Ctrl+{n}", f"Select camera {n}") for n in range(1, 10)),
     Shortcut("layout.reset", "Ctrl+Shift+0", "Put the panels back where they started"),
     Shortcut("quit", "Ctrl+Q", "End the shift and close the console"),

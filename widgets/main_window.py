@@ -8,17 +8,18 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from widgets.board import DispatchBoard
+from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
 from widgets.record_view import RecordModel, RecordView
 from widgets.status_bar import ConsoleStatusBar
 from widgets.tag_panel import TagPanel
-from widgets.video_wall import TileFeed, VideoWall
+from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 class MainWindow(QMainWindow):
@@ -33,7 +34,15 @@ class MainWindow(QMainWindow):
         self._ui_state = ui_state
         self._closing = False
         self.wall = VideoWall(feeds)
-        self.setCentralWidget(self.wall)
+        self.wall_bar = WallBar()
+        centre = QWidget()
+        column = QVBoxLayout(centre)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.wall_bar)
+        column.addWidget(self.wall, 1)
+        self.setCentralWidget(centre)
+        self.camera_list = CameraList(feeds)
         self.record_model = RecordModel()
         self.record_view = RecordView(self.record_model)
         self.board = DispatchBoard()
@@ -43,12 +52,17 @@ class MainWindow(QMainWindow):
         self.record_dock = self._dock(
             "Operation record", "recordDock", self.record_view, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.camera_dock = self._dock("Cameras", "cameraDock", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
         self.help_overlay = HelpOverlay(self)
         self.actions_by_name: dict[str, QAction] = {}
         self._bind_keymap()
         self.wall.selection_changed.connect(self._on_wall_selection_changed)
+        self.wall.view_changed.connect(lambda: self.wall_bar.show_layout(self.wall.layout_name))
+        self.wall_bar.layout_chosen.connect(self._set_wall_layout)
+        self.camera_list.camera_activated.connect(self._put_camera_on_selected_tile)
+        self.wall_bar.show_layout(self.wall.layout_name)
         self.resize(1600, 950)
         self._size_docks()
         self._initial_state = self.saveState(LAYOUT_VERSION)
@@ -75,10 +89,14 @@ class MainWindow(QMainWindow):
             "board": self._focus_board,
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
+            "wall.cameras": self._focus_cameras,
+            "wall.save_view": self.wall_bar.ask_name,
             "quit": self.close,
         }
         for n in range(1, 10):
             handlers[f"tile.{n}"] = functools.partial(self._select_tile, n - 1)
+        for name in LAYOUTS:
+            handlers[f"wall.layout.{name}"] = functools.partial(self._set_wall_layout, name)
         for shortcut in KEYMAP:
             if shortcut.context != WINDOW:
                 continue  # the wall and the panel handle their own keys
@@ -113,9 +131,24 @@ class MainWindow(QMainWindow):
             self.wall.select(index)
             self.wall.setFocus()
 
+    def _focus_cameras(self) -> None:
+        self.camera_dock.show()
+        self.camera_dock.raise_()
+        self.camera_list.setFocus()
+
+    def _set_wall_layout(self, name: str) -> None:
+        self.wall.set_layout(name)
+        self.wall.setFocus()
+
+    def _put_camera_on_selected_tile(self, camera_id: str) -> None:
+        self.wall.assign(self.wall.selected, camera_id)
+
     def _on_wall_selection_changed(self, index: int) -> None:
         feed = self.wall.tiles[index].feed
-        self.tag_panel.set_camera(index, feed.camera_name, feed.location)
+        if feed is None:
+            self.tag_panel.set_camera(index, "no camera on this tile", "")
+        else:
+            self.tag_panel.set_camera(index, feed.camera_name, feed.location)
 
     # --- layout ------------------------------------------------------------------------------------
     def _restore_layout(self) -> bool:
@@ -128,6 +161,7 @@ class MainWindow(QMainWindow):
 
     def _size_docks(self) -> None:
         width, height = self.width(), self.height()
+        self.resizeDocks([self.camera_dock], [max(200, width // 9)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.board_dock, self.tag_dock], [max(420, width // 4)] * 2, Qt.Orientation.Horizontal)
         self.resizeDocks([self.record_dock], [max(220, height // 4)], Qt.Orientation.Vertical)
         self.resizeDocks(

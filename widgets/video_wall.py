@@ -1,111 +1,231 @@
-"""The video wall: a grid of camera tiles. The GUI sets the pace: a timer checks each tile's
-source for a newer frame and repaints only tiles that changed. Nothing is queued."""
+"""The video wall: camera tiles in one of six layouts, fed from capture mailboxes.
+
+The GUI sets the pace: one precise timer looks at each visible tile's mailbox counter and asks
+Qt to repaint only the tiles that have a newer frame; the paint wraps the mailbox buffer in a
+QImage (no copy) and draws it. Nothing queues. Each tile tells its feed the size it shows and
+whether it needs the main stream (full screen, large tiles) or the sub stream; a camera on no
+visible tile is released and not decoded.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from datetime import datetime
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QKeyCombination, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QContextMenuEvent,
+    QDrag,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+)
+from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QWidget
 
-from widgets.keymap import key_sequence
+from widgets.keymap import key_combination
+
+CAMERA_MIME = "application/x-sentinel-camera"
+TILE_MIME = "application/x-sentinel-tile"
+# Tiles narrower than this (device pixels) show the sub stream; wider tiles and full screen
+# show the main stream, as commercial VMS clients do.
+SUB_STREAM_BELOW_PX = 720
+POLL_MS = 10
+HEALTH_POLL_MS = 250
+
+# Layout name -> (rows, columns, cells as (row, column, row span, column span)).
+LAYOUTS: dict[str, tuple[int, int, tuple[tuple[int, int, int, int], ...]]] = {
+    "1": (1, 1, ((0, 0, 1, 1),)),
+    "2x2": (2, 2, tuple((r, c, 1, 1) for r in range(2) for c in range(2))),
+    "3x3": (3, 3, tuple((r, c, 1, 1) for r in range(3) for c in range(3))),
+    "4x4": (4, 4, tuple((r, c, 1, 1) for r in range(4) for c in range(4))),
+    "1+5": (3, 3, ((0, 0, 2, 2), (0, 2, 1, 1), (1, 2, 1, 1), (2, 0, 1, 1), (2, 1, 1, 1), (2, 2, 1, 1))),
+    "1+7": (4, 4, ((0, 0, 3, 3), (0, 3, 1, 1), (1, 3, 1, 1), (2, 3, 1, 1), *((3, c, 1, 1) for c in range(4)))),
+}
+LAYOUT_WORDS = {"1": "1", "2x2": "2×2", "3x3": "3×3", "4x4": "4×4", "1+5": "1+5", "1+7": "1+7"}
 
 
-class FrameLike(Protocol):
-    @property
-    def image(self) -> np.ndarray: ...
+def default_layout(cameras: int) -> str:
+    if cameras <= 1:
+        return "1"
+    if cameras in (6, 8):
+        return f"1+{cameras - 1}"
+    for name in ("2x2", "3x3"):
+        if cameras <= len(LAYOUTS[name][2]):
+            return name
+    return "4x4"
+
+
+class WallFrame(Protocol):
+    """A frame in a capture mailbox, valid until the feed's next ``acquire``."""
+
     @property
     def sequence(self) -> int: ...
     @property
-    def captured_at(self) -> datetime: ...
+    def captured_ns(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def source_width(self) -> int: ...
+    @property
+    def source_height(self) -> int: ...
+    @property
+    def pixels(self) -> np.ndarray: ...  # (height, width, 4) BGRA = QImage RGB32
+
+
+class HealthLike(Protocol):
+    @property
+    def state(self) -> str | None: ...
+    @property
+    def words(self) -> str: ...
 
 
 class TileFeed(Protocol):
-    """What a tile needs from a camera: the newest frame and the feed's health in words."""
+    """What a tile needs from a camera feed."""
 
+    @property
+    def camera_id(self) -> str: ...
     @property
     def camera_name(self) -> str: ...
     @property
     def location(self) -> str: ...
-    def latest(self) -> FrameLike | None: ...
-    def health_words(self) -> str: ...
-    def is_live(self) -> bool: ...
+    @property
+    def published(self) -> int: ...
+    def acquire(self) -> WallFrame | None: ...
+    def health(self) -> HealthLike: ...
+    def want(self, width: int, height: int, main_stream: bool) -> None: ...
+    def release(self) -> None: ...
 
 
-def _first_key(action: str) -> QKeyCombination:
-    return key_sequence(action)[0]  # type: ignore[index]  # QKeySequence supports [] at run time
-
-
-HEALTH_COLOURS = {True: QColor("#2fbf71"), False: QColor("#f0a030")}
+def frame_time(captured_ns: int) -> datetime:
+    return datetime.fromtimestamp(captured_ns / 1e9, UTC)
 
 
 class VideoTile(QWidget):
-    """One camera: picture, name and location, the frame's local time, health in words."""
+    """One position on the wall: a camera's picture, its name, the frame's local time and the
+    feed's health in words (and a shape: never colour alone)."""
 
     clicked = Signal(int)
     activated = Signal(int)
 
-    def __init__(self, index: int, feed: TileFeed, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, index: int, wall: VideoWall) -> None:
+        super().__init__(wall)
         self.index = index
-        self.feed = feed
+        self.wall = wall
+        self.feed: TileFeed | None = None
         self.selected = False
-        self._frame: FrameLike | None = None
-        self._image: QImage | None = None
-        self._painted_sequence = -1
-        self.setMinimumSize(160, 90)
+        self.shown_sequence = 0
+        self.frame: WallFrame | None = None
+        self.frozen: QImage | None = None  # paused: a copy of the picture at that moment
+        self.frozen_ns = 0
+        self.health_words = ""
+        self.live = False
+        self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
+        self._press: QPoint | None = None
+        self.setMinimumSize(120, 68)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setAccessibleName(f"Camera {index + 1}: {feed.camera_name}")
+        self.setAcceptDrops(True)
+        self._name_accessibly()
 
-    def refresh(self) -> bool:
-        """Take the newest frame if there is one; repaint only when something changed."""
-        frame = self.feed.latest()
-        if frame is not None and frame.sequence != self._painted_sequence:
-            self._frame = frame
-            image = frame.image
-            # Wrap without copying; the frame (and its array) is kept alive in self._frame.
-            self._image = QImage(
-                image.data, image.shape[1], image.shape[0], image.strides[0], QImage.Format.Format_BGR888
-            )
-            self._painted_sequence = frame.sequence
+    def _name_accessibly(self) -> None:
+        name = self.feed.camera_name if self.feed else "empty"
+        self.setAccessibleName(f"Tile {self.index + 1}: {name}")
+
+    def set_feed(self, feed: TileFeed | None) -> None:
+        if feed is self.feed:
+            return
+        self.feed = feed
+        self.frame = None
+        self.frozen = None
+        self.shown_sequence = 0
+        self.health_words = ""
+        self._name_accessibly()
+        self.update()
+
+    @property
+    def paused(self) -> bool:
+        return self.frozen is not None
+
+    def set_paused(self, paused: bool) -> None:
+        """Freeze the picture shown now; the camera's source keeps running."""
+        if paused == self.paused or self.feed is None:
+            return
+        if paused:
+            frame = self.frame
+            if frame is None:
+                return
+            self.frozen = self._wrap(frame).copy()
+            self.frozen_ns = frame.captured_ns
+        else:
+            self.frozen = None
+            self.shown_sequence = 0
+        self.update()
+
+    def frozen_time(self) -> datetime | None:
+        return frame_time(self.frozen_ns) if self.frozen is not None else None
+
+    def has_new_frame(self) -> bool:
+        return self.feed is not None and not self.paused and self.feed.published != self.shown_sequence
+
+    def check_health(self) -> None:
+        if self.feed is None:
+            return
+        health = self.feed.health()
+        live = health.state == "live"
+        if (health.words, live) != (self.health_words, self.live):
+            self.health_words, self.live = health.words, live
             self.update()
-            return True
-        return False
 
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:
             self.selected = selected
             self.update()
 
-    @property
-    def painted_sequence(self) -> int:
-        return self._painted_sequence
+    # -- painting ---------------------------------------------------------------------------
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self.clicked.emit(self.index)
-        super().mousePressEvent(event)
-
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.activated.emit(self.index)
+    @staticmethod
+    def _wrap(frame: WallFrame) -> QImage:
+        pixels = frame.pixels
+        return QImage(pixels.data, frame.width, frame.height, pixels.strides[0], QImage.Format.Format_RGB32)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         rect = self.rect()
         p.fillRect(rect, QColor("#05070a"))
-        if self._image is not None:
-            p.drawImage(self._fit(self._image.width(), self._image.height(), rect), self._image)
+        if self.frozen is not None:
+            p.drawImage(self._fit(self.frozen.width(), self.frozen.height(), rect), self.frozen)
+        elif self.feed is not None:
+            frame = self.feed.acquire()
+            if frame is not None:
+                self.frame = frame
+                self.shown_sequence = frame.sequence
+                target = self._fit(frame.width, frame.height, rect)
+                if target.width() > frame.width + 1:
+                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                p.drawImage(target, self._wrap(frame))
+                if self.on_paint is not None:
+                    self.on_paint(self, frame)
         self._paint_overlay(p, rect)
         p.end()
 
     @staticmethod
     def _fit(w: int, h: int, rect: QRect) -> QRectF:
-        scale = min(rect.width() / w, rect.height() / h)
+        scale = min(rect.width() / max(w, 1), rect.height() / max(h, 1))
         tw, th = w * scale, h * scale
         return QRectF(rect.x() + (rect.width() - tw) / 2, rect.y() + (rect.height() - th) / 2, tw, th)
 
@@ -118,93 +238,300 @@ class VideoTile(QWidget):
         bar = QColor(0, 0, 0, 170)
         top = QRect(rect.x(), rect.y(), rect.width(), line)
         bottom = QRect(rect.x(), rect.bottom() - line + 1, rect.width(), line)
+        left = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        right = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
         p.fillRect(top, QColor("#1f6feb") if self.selected else bar)
-        p.fillRect(bottom, bar)
         p.setPen(QColor("#ffffff"))
-        name = f"{self.index + 1}  {self.feed.camera_name}"
-        if self.feed.location and self.feed.location != self.feed.camera_name:
-            name += f" · {self.feed.location}"
-        p.drawText(top.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
-        if self._frame is not None:
-            local = self._frame.captured_at.astimezone()
+        if self.feed is None:
+            p.drawText(top.adjusted(8, 0, -8, 0), left, f"{self.index + 1}  empty")
+            p.setPen(QColor("#8b949e"))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drag a camera here")
+        else:
+            name = f"{self.index + 1}  {self.feed.camera_name}"
+            if self.feed.location and self.feed.location != self.feed.camera_name:
+                name += f" · {self.feed.location}"
+            p.drawText(
+                top.adjusted(8, 0, -8, 0),
+                left,
+                p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, top.width() - 16),
+            )
+            p.fillRect(bottom, bar)
+            shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
+            if shown_ns:
+                stamp = frame_time(shown_ns).astimezone().strftime("%d %b %Y %H:%M:%S")
+                p.drawText(bottom.adjusted(8, 0, -8, 0), left, stamp)
+            if self.frozen is not None:
+                words, colour = "❚❚ PAUSED", QColor("#e3b341")
+            else:
+                live = self.live and bool(self.frame)
+                words = ("● " if live else "▲ ") + (self.health_words or "connecting").upper()
+                colour = QColor("#2fbf71") if live else QColor("#f0a030")
+            p.setPen(colour)
+            width = (
+                bottom.width() - 16 - (p.fontMetrics().horizontalAdvance("00 May 0000 00:00:00  ") if shown_ns else 0)
+            )
             p.drawText(
                 bottom.adjusted(8, 0, -8, 0),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                local.strftime("%d %b %Y %H:%M:%S"),
+                right,
+                p.fontMetrics().elidedText(words, Qt.TextElideMode.ElideRight, max(60, width)),
             )
-        live = self.feed.is_live()
-        # Health in words and a shape, never colour alone.
-        words = ("● " if live else "▲ ") + self.feed.health_words().upper()
-        p.setPen(HEALTH_COLOURS[live])
-        p.drawText(bottom.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, words)
+            if self.frame is None and self.frozen is None:
+                p.setPen(QColor("#c9d1d9"))
+                p.drawText(
+                    rect.adjusted(8, line, -8, -line),
+                    Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                    self.health_words or "connecting",
+                )
         if self.selected:
             p.setPen(QPen(QColor("#58a6ff"), 4))
             p.drawRect(rect.adjusted(2, 2, -2, -2))
-        if self._image is None:
-            p.setPen(QColor("#c9d1d9"))
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "No picture yet")
+
+    # -- mouse: select, full screen, drag to swap, drop a camera ------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
+        self.clicked.emit(self.index)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is None or self.feed is None or not event.buttons() & Qt.MouseButton.LeftButton:
+            return
+        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
+            return
+        self._press = None
+        drag = QDrag(self)
+        mime = QMimeData()
+        mime.setData(TILE_MIME, str(self.index).encode())
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.activated.emit(self.index)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(TILE_MIME) or event.mimeData().hasFormat(CAMERA_MIME):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(TILE_MIME):
+            self.wall.swap(int(bytes(mime.data(TILE_MIME).data()).decode()), self.index)
+        elif mime.hasFormat(CAMERA_MIME):
+            self.wall.assign(self.index, bytes(mime.data(CAMERA_MIME).data()).decode())
+        else:
+            return
+        event.acceptProposedAction()
+        self.wall.select(self.index)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.wall.select(self.index)
+        menu = QMenu(self)
+        full: QAction = menu.addAction("Back to the wall" if self.wall.single_view is not None else "Full screen")
+        full.triggered.connect(self.wall.toggle_single)
+        pause = menu.addAction("Resume" if self.paused else "Pause (freeze this picture)")
+        pause.setEnabled(self.feed is not None)
+        pause.triggered.connect(self.wall.toggle_pause)
+        clear = menu.addAction("Take the camera off this tile")
+        clear.setEnabled(self.feed is not None)
+        clear.triggered.connect(lambda: self.wall.assign(self.index, None))
+        menu.exec(event.globalPos())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.wall.schedule_demand()
 
 
 class VideoWall(QWidget):
-    """Tiles in the squarest grid that fits; Return shows the selected camera alone."""
+    """Tiles in a layout; Return shows the selected tile alone (main stream), Esc goes back."""
 
     selection_changed = Signal(int)
+    view_changed = Signal()
 
-    def __init__(self, feeds: Sequence[TileFeed], fps: float = 15.0, parent: QWidget | None = None) -> None:
+    def __init__(self, feeds: Sequence[TileFeed], layout: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setObjectName("videoWall")
-        self.tiles = [VideoTile(i, feed, self) for i, feed in enumerate(feeds)]
-        self.columns = max(1, math.ceil(math.sqrt(len(self.tiles))))
+        self.feeds = {feed.camera_id: feed for feed in feeds}
+        self.tiles: list[VideoTile] = []
+        self.layout_name = ""
+        self._single: int | None = None
+        self.selected = -1
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setSpacing(3)
-        self._single: int | None = None
-        for tile in self.tiles:
-            tile.clicked.connect(self.select)
-            tile.activated.connect(self._on_tile_activated)
-        self._place()
-        self.selected = -1
-        if self.tiles:
-            self.select(0)
+        self._demand_pending = False
+        self.running = False
         self._timer = QTimer(self)
-        self._timer.setInterval(max(10, int(1000 / fps)))
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.refresh)
+        self._health_timer = QTimer(self)
+        self._health_timer.setInterval(HEALTH_POLL_MS)
+        self._health_timer.timeout.connect(self.check_health)
+        ids = list(self.feeds)
+        self.apply_view(layout or default_layout(len(ids)), ids)
+
+    # -- running --------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self.running = True
         self._timer.start()
+        self._health_timer.start()
+        self.update_demand()
 
     def stop(self) -> None:
+        self.running = False
         self._timer.stop()
+        self._health_timer.stop()
+        for feed in self.feeds.values():
+            feed.release()
 
     def refresh(self) -> int:
-        return sum(1 for tile in self.tiles if tile.isVisible() and tile.refresh())
+        """Repaint the visible tiles whose camera has a newer frame; return how many."""
+        changed = 0
+        for tile in self.tiles:
+            if tile.isVisible() and tile.has_new_frame():
+                tile.update()
+                changed += 1
+        return changed
+
+    def check_health(self) -> None:
+        for tile in self.tiles:
+            if tile.isVisible():
+                tile.check_health()
+
+    # -- layouts and assignment -----------------------------------------------------------------
+
+    def current_view(self) -> tuple[str, list[str | None]]:
+        return self.layout_name, [tile.feed.camera_id if tile.feed else None for tile in self.tiles]
+
+    def apply_view(self, layout: str, cameras: Sequence[str | None]) -> None:
+        """Show ``layout`` with the given camera ids tile by tile (unknown ids become empty)."""
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown wall layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+        cells = LAYOUTS[layout][2]
+        while len(self.tiles) < len(cells):
+            tile = VideoTile(len(self.tiles), self)
+            tile.clicked.connect(self.select)
+            tile.activated.connect(self._on_tile_activated)
+            self.tiles.append(tile)
+        for tile in self.tiles[len(cells) :]:
+            self._grid.removeWidget(tile)
+            tile.set_feed(None)
+            tile.deleteLater()
+        del self.tiles[len(cells) :]
+        seen: set[str] = set()
+        for tile, camera in zip(self.tiles, [*cameras, *[None] * len(cells)], strict=False):
+            feed = self.feeds.get(camera) if camera and camera not in seen else None
+            if camera:
+                seen.add(camera)
+            tile.set_feed(feed)
+        self.layout_name = layout
+        self._single = None
+        self._place()
+        self.select(min(max(self.selected, 0), len(self.tiles) - 1), force=True)
+        self.schedule_demand()
+        self.view_changed.emit()
+
+    def set_layout(self, layout: str) -> None:
+        """Change the layout, keeping cameras in tile order (those that no longer fit drop off)."""
+        _, cameras = self.current_view()
+        placed = [c for c in cameras if c]
+        spare = [c for c in self.feeds if c not in placed]
+        wanted = len(LAYOUTS[layout][2]) if layout in LAYOUTS else 0
+        fill = cameras + [None] * max(0, wanted - len(cameras))
+        fill = [c if c else (spare.pop(0) if spare else None) for c in fill]
+        self.apply_view(layout, fill)
+
+    def assign(self, index: int, camera_id: str | None) -> None:
+        """Put a camera on a tile. If it is on another tile already, the two tiles swap."""
+        if not 0 <= index < len(self.tiles):
+            return
+        feed = self.feeds.get(camera_id) if camera_id else None
+        if feed is not None:
+            for tile in self.tiles:
+                if tile.feed is feed and tile.index != index:
+                    self.swap(tile.index, index)
+                    return
+        self.tiles[index].set_feed(feed)
+        self.schedule_demand()
+        self.view_changed.emit()
+
+    def swap(self, a: int, b: int) -> None:
+        if a == b or not (0 <= a < len(self.tiles) and 0 <= b < len(self.tiles)):
+            return
+        feed_a, feed_b = self.tiles[a].feed, self.tiles[b].feed
+        self.tiles[a].set_feed(feed_b)
+        self.tiles[b].set_feed(feed_a)
+        self.schedule_demand()
+        self.view_changed.emit()
+
+    def _place(self) -> None:
+        rows, columns, cells = LAYOUTS[self.layout_name]
+        for tile in self.tiles:
+            self._grid.removeWidget(tile)
+        for i in range(4):
+            self._grid.setRowStretch(i, 1 if i < rows else 0)
+            self._grid.setColumnStretch(i, 1 if i < columns else 0)
+        if self._single is not None:
+            for tile in self.tiles:
+                tile.setVisible(tile.index == self._single)
+            self._grid.addWidget(self.tiles[self._single], 0, 0, rows, columns)
+        else:
+            for tile, (r, c, rs, cs) in zip(self.tiles, cells, strict=True):
+                tile.setVisible(True)
+                self._grid.addWidget(tile, r, c, rs, cs)
+        self.schedule_demand()
+
+    # -- what each feed must deliver ------------------------------------------------------------
+
+    def schedule_demand(self) -> None:
+        if not self._demand_pending:
+            self._demand_pending = True
+            QTimer.singleShot(0, self.update_demand)
+
+    def update_demand(self) -> None:
+        """Tell every feed the size it is shown at and which stream; release the unseen."""
+        self._demand_pending = False
+        if not self.running:
+            return
+        ratio = self.devicePixelRatioF()
+        shown: set[str] = set()
+        for tile in self.tiles:
+            if tile.feed is None or not tile.isVisible():
+                continue
+            width, height = round(tile.width() * ratio), round(tile.height() * ratio)
+            main = self._single is not None or width >= SUB_STREAM_BELOW_PX
+            tile.feed.want(width, height, main)
+            shown.add(tile.feed.camera_id)
+        for camera_id, feed in self.feeds.items():
+            if camera_id not in shown:
+                feed.release()
+
+    # -- selection, full screen, pause, keys ------------------------------------------------------
 
     @property
     def single_view(self) -> int | None:
         return self._single
 
-    def _place(self) -> None:
-        for tile in self.tiles:
-            self._grid.removeWidget(tile)
-        if self._single is not None:
-            for tile in self.tiles:
-                tile.setVisible(tile.index == self._single)
-            self._grid.addWidget(self.tiles[self._single], 0, 0)
-            return
-        for tile in self.tiles:
-            tile.setVisible(True)
-            self._grid.addWidget(tile, tile.index // self.columns, tile.index % self.columns)
+    @property
+    def selected_tile(self) -> VideoTile | None:
+        return self.tiles[self.selected] if 0 <= self.selected < len(self.tiles) else None
 
-    def select(self, index: int) -> None:
+    def select(self, index: int, force: bool = False) -> None:
         if not self.tiles:
             return
         index = max(0, min(index, len(self.tiles) - 1))
         for tile in self.tiles:
             tile.set_selected(tile.index == index)
-        if index != self.selected:
+        if index != self.selected or force:
             self.selected = index
-            if self._single is not None:
+            if self._single is not None and self._single != index:
                 self._single = index
                 self._place()
             self.selection_changed.emit(index)
@@ -218,20 +545,51 @@ class VideoWall(QWidget):
             self._single = None
             self._place()
 
+    def toggle_pause(self) -> None:
+        tile = self.selected_tile
+        if tile is not None:
+            tile.set_paused(not tile.paused)
+
     def _on_tile_activated(self, index: int) -> None:
         self.select(index)
         self.toggle_single()
 
+    def _grid_step(self, action: str) -> int:
+        """The tile reached from the selected one by an arrow key, in the layout's own geometry."""
+        cells = LAYOUTS[self.layout_name][2]
+        if self._single is not None or self.selected < 0:
+            return {"tile.next": 1, "tile.previous": -1}.get(action, 0) + max(self.selected, 0)
+        r, c, rs, cs = cells[self.selected]
+        centre = (r + rs / 2, c + cs / 2)
+        direction = {"tile.next": (0, 1), "tile.previous": (0, -1), "tile.down": (1, 0), "tile.up": (-1, 0)}[action]
+        best, best_score = self.selected, math.inf
+        for i, (r2, c2, rs2, cs2) in enumerate(cells):
+            dy, dx = r2 + rs2 / 2 - centre[0], c2 + cs2 / 2 - centre[1]
+            along = dy * direction[0] + dx * direction[1]
+            if i == self.selected or along <= 0:
+                continue
+            across = abs(dx * direction[0] + dy * direction[1])
+            score = along + 2 * across
+            if score < best_score:
+                best, best_score = i, score
+        if best == self.selected and action in ("tile.next", "tile.previous"):
+            return (self.selected + (1 if action == "tile.next" else -1)) % len(cells)
+        return best
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        moves = {"tile.next": 1, "tile.previous": -1, "tile.down": self.columns, "tile.up": -self.columns}
-        for action, step in moves.items():
-            if event.keyCombination() == _first_key(action):
-                self.select(self.selected + step)
+        combo = event.keyCombination()
+        for action in ("tile.next", "tile.previous", "tile.down", "tile.up"):
+            if combo == key_combination(action):
+                self.select(self._grid_step(action))
                 return
-        if event.keyCombination() == _first_key("tile.single"):
-            self.toggle_single()
-            return
-        if event.keyCombination() == _first_key("tile.back"):
-            self.show_all()
-            return
+        handlers = {"tile.single": self.toggle_single, "tile.back": self.show_all, "tile.pause": self.toggle_pause}
+        for action, handler in handlers.items():
+            if combo == key_combination(action):
+                handler()
+                return
         super().keyPressEvent(event)
+
+
+def painted_latency_ms(frame: WallFrame) -> float:
+    """Capture-to-paint time of a frame, in ms (both clocks are UTC wall time)."""
+    return (time.time_ns() - frame.captured_ns) / 1e6

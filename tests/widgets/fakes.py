@@ -1,41 +1,62 @@
-"""A fake camera feed at the hardware edge: implements the wall's TileFeed with synthetic frames."""
+"""A fake camera feed at the hardware edge: implements the wall's TileFeed with synthetic
+frames in memory, and records what the wall asked of it."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class FakeFrame:
-    image: np.ndarray
     sequence: int
-    captured_at: datetime
+    captured_ns: int
+    width: int
+    height: int
+    source_width: int
+    source_height: int
+    pixels: np.ndarray
+
+
+@dataclass(frozen=True)
+class FakeHealth:
+    state: str | None
+    words: str
 
 
 class FakeFeed:
-    def __init__(self, name: str, location: str = "", size: tuple[int, int] = (320, 180)) -> None:
+    def __init__(self, camera_id: str, name: str, location: str = "", size: tuple[int, int] = (320, 180)) -> None:
+        self.camera_id = camera_id
         self.camera_name = name
         self.location = location
         self.size = size
         self.frame: FakeFrame | None = None
-        self.health = "connecting"
+        self.published = 0
+        self.state: str | None = "connecting"
+        self.words = "connecting"
+        self.wanted: tuple[int, int, bool] | None = None
+        self.acquired = 0
 
     def push(self, level: int) -> FakeFrame:
         w, h = self.size
-        image = np.full((h, w, 3), level, dtype=np.uint8)
-        seq = (self.frame.sequence + 1) if self.frame else 1
-        self.frame = FakeFrame(image, seq, datetime.now(UTC))
-        self.health = "live"
+        pixels = np.full((h, w, 4), level, dtype=np.uint8)
+        pixels[..., 3] = 255
+        self.published += 1
+        self.frame = FakeFrame(self.published, time.time_ns(), w, h, w, h, pixels)
+        self.state, self.words = "live", "live"
         return self.frame
 
-    def latest(self) -> FakeFrame | None:
+    def acquire(self) -> FakeFrame | None:
+        self.acquired += 1
         return self.frame
 
-    def health_words(self) -> str:
-        return self.health
+    def health(self) -> FakeHealth:
+        return FakeHealth(self.state, self.words)
 
-    def is_live(self) -> bool:
-        return self.health == "live"
+    def want(self, width: int, height: int, main_stream: bool) -> None:
+        self.wanted = (width, height, main_stream)
+
+    def release(self) -> None:
+        self.wanted = None

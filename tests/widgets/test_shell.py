@@ -16,7 +16,7 @@ from widgets.main_window import MainWindow
 
 def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
     state = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    w = MainWindow([FakeFeed(f"Cam {i}", "Mill Lane") for i in range(4)], state, "Sentinel Console (test)")
+    w = MainWindow([FakeFeed(f"cam{i}", f"Cam {i}", "Mill Lane") for i in range(4)], state, "Sentinel Console (test)")
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -1,0 +1,96 @@
+"""The shared-memory mailbox: latest frame wins, a reader never sees a half-written frame, the
+writer never waits for the reader, and backoff is capped with jitter."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import numpy as np
+
+from video.capture_worker import Backoff
+from video.mailbox import Field, MailboxReader, MailboxWriter
+from video.sources import fit_size
+from video.supervisor import capture_context
+
+W, H = 640, 360
+
+
+def write_frames(name: str, lock: Any, seconds: float) -> None:
+    """In another process: publish frames as fast as possible, each filled with its sequence."""
+    writer = MailboxWriter(name, lock)
+    end = time.monotonic() + seconds
+    sequence = 0
+    while time.monotonic() < end:
+        sequence += 1
+        target = writer.target(W, H)
+        target[...] = sequence % 251
+        writer.publish(W, H, time.time_ns(), 0, (W, H))
+    writer.close()
+
+
+def test_reader_never_sees_a_half_written_frame_and_the_writer_never_waits() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    try:
+        process = context.Process(target=write_frames, args=(reader.name, reader.lock, 2.0))  # type: ignore[attr-defined]
+        process.start()
+        checked, last = 0, 0
+        deadline = time.monotonic() + 30
+        while process.is_alive() and time.monotonic() < deadline:
+            frame = reader.acquire()
+            if frame is None or frame.sequence == last:
+                continue
+            assert frame.sequence > last  # never an older frame after a newer one
+            last = frame.sequence
+            # hold the frame as a slow paint would, then check every pixel is of one frame
+            time.sleep(0.002)
+            pixels = frame.pixels
+            assert int(pixels[0, 0, 0]) == frame.sequence % 251  # the descriptor matches the pixels
+            assert int(pixels.min()) == int(pixels.max())  # one frame, not two halves
+            checked += 1
+        process.join(10)
+        assert process.exitcode == 0
+        assert checked > 50
+        # the writer published far more than the reader looked at: latest wins, nothing queued
+        assert reader.published > 2 * checked
+    finally:
+        reader.close()
+
+
+def test_messages_and_control_round_trip() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    try:
+        writer = MailboxWriter(reader.name, reader.lock)
+        reader.want(True, 1, 4000, 300)
+        generation, active, stream, width, height, quit_ = writer.control()
+        assert (active, stream, width, height, quit_) == (True, 1, 1920, 300, False)  # clamped to a slot
+        reader.want(True, 1, 4000, 300)
+        assert writer.control()[0] == generation  # nothing changed: no new generation
+        writer.status(2, "live from rtsp://***@cam/1")
+        assert reader.read_message() == "live from rtsp://***@cam/1"
+        assert reader.get(Field.STATE) == 2
+        writer.close()
+    finally:
+        reader.close()
+
+
+def test_backoff_doubles_to_a_cap_with_jitter_and_resets() -> None:
+    backoff = Backoff(first=0.5, cap=4.0, rng=random.Random(1))
+    delays = [backoff.next_delay() for _ in range(8)]
+    assert 0.375 <= delays[0] <= 0.625
+    assert all(d <= 4.0 for d in delays)
+    assert delays[-1] >= 3.0  # at the cap, less jitter
+    assert len({round(d, 3) for d in delays[4:]}) > 1  # jitter: not in lock step
+    backoff.reset()
+    assert backoff.next_delay() <= 0.625
+
+
+def test_fit_size_keeps_the_aspect_and_never_scales_up() -> None:
+    assert fit_size(1280, 720, 480, 480) == (480, 270)
+    assert fit_size(320, 240, 1920, 1080) == (320, 240)
+    assert fit_size(704, 576, 480, 270) == (330, 270)
+    assert fit_size(640, 360, 0, 0) == (640, 360)
+    assert np.all(np.array(fit_size(1, 1, 1, 1)) >= 1)

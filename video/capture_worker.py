@@ -1,0 +1,264 @@
+"""The capture helper: one process per camera that opens its stream with OpenCV, decodes,
+scales to the size its tile asked for and publishes into the shared-memory mailbox.
+
+It runs outside the GUI process because OpenCV's FFMPEG backend aborts the whole process on
+some malformed input; here that kills one helper, and the console's supervisor restarts it.
+The helper never needs the GUI: it reads what is wanted from the mailbox's control block and
+writes its state there. It leaves by itself when asked, when the console process is gone, or
+on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from video.mailbox import MAX_HEIGHT, MAX_WIDTH, Field, MailboxWriter, State
+from video.sources import (
+    MAIN,
+    READ_TIMEOUT_MS,
+    CameraSource,
+    Capture,
+    SourceError,
+    configure_process,
+    fit_size,
+    open_capture,
+    redact,
+)
+
+FIRST_RETRY_S = 0.5
+RETRY_CAP_S = 4.0  # the production cap: a camera back on the network is live again within it
+JITTER = 0.25
+IDLE_POLL_S = 0.05
+PARENT_CHECK_S = 1.0
+_FALLBACK_FPS = 25.0
+_MAX_LAG_S = 1.0
+
+
+class Backoff:
+    """Capped exponential backoff with jitter, so many cameras do not retry in step."""
+
+    def __init__(self, first: float = FIRST_RETRY_S, cap: float = RETRY_CAP_S, rng: random.Random | None = None):
+        self.first, self.cap = first, cap
+        self.failures = 0
+        self._rng = rng or random.Random()
+
+    def next_delay(self) -> float:
+        base = min(self.cap, self.first * (2**self.failures))
+        self.failures += 1
+        return float(min(self.cap, base * self._rng.uniform(1 - JITTER, 1 + JITTER)))
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+def redirect_stderr(secrets: Sequence[str]) -> None:
+    """Route this process's fd 2 (FFmpeg and OpenCV write there) through a redacting thread, so
+    no camera credential reaches a terminal or a log."""
+    read_end, write_end = os.pipe()
+    original = os.dup(2)
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    sys.stderr = os.fdopen(os.dup(2), "w", buffering=1, errors="replace")
+
+    def pump() -> None:
+        with os.fdopen(read_end, "rb") as pipe:
+            for line in pipe:
+                os.write(original, redact(line.decode("utf-8", "replace"), secrets).encode("utf-8"))
+
+    threading.Thread(target=pump, name="stderr-redactor", daemon=True).start()
+
+
+class CaptureHelper:
+    def __init__(self, source: CameraSource, mailbox: MailboxWriter, console_pid: int, retry_cap: float):
+        self.source = source
+        self.mailbox = mailbox
+        self.console_pid = console_pid
+        self.backoff = Backoff(cap=retry_cap)
+        self.stop = threading.Event()
+        self.capture: Capture | None = None
+        self.open_stream = -1
+        self._decode: npt.NDArray[np.uint8] | None = None
+        self._scaled: npt.NDArray[np.uint8] | None = None
+        self._times: deque[float] = deque(maxlen=26)
+        # Counters carry on across helper restarts: they are the camera's, not this process's.
+        self._frames_in = mailbox.get(Field.FRAMES_IN)
+        self._reconnects = mailbox.get(Field.RECONNECTS)
+        self._had_frames = False
+        self._was_lost = False
+        self._parent_checked = 0.0
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.mailbox.status(State.IDLE, "")
+        while not self._should_stop():
+            _, active, stream, want_w, want_h, _ = self.mailbox.control()
+            if not active:
+                self._close()
+                self.mailbox.status(State.IDLE)
+                time.sleep(IDLE_POLL_S)
+                continue
+            if self.source.sub is None:
+                stream = MAIN
+            if self.capture is None or stream != self.open_stream:
+                self._connect(stream)
+                continue
+            self._play(want_w, want_h)
+        self._close()
+
+    def _should_stop(self) -> bool:
+        if self.stop.is_set() or self.mailbox.get(Field.QUIT):
+            return True
+        now = time.monotonic()
+        if now - self._parent_checked > PARENT_CHECK_S:
+            self._parent_checked = now
+            try:
+                os.kill(self.console_pid, 0)
+            except ProcessLookupError:
+                return True  # the console is gone: nobody will read our frames
+            except PermissionError:
+                pass  # alive, under another user
+        return False
+
+    def _connect(self, stream: int) -> None:
+        self._close()
+        spec = self.source.stream(stream)
+        self.mailbox.status(State.CONNECTING, f"connecting to {spec.display_name()}")
+        try:
+            self.capture = open_capture(spec)
+        except SourceError as exc:
+            self._lost(str(exc))
+            return
+        except (cv2.error, OSError, ImportError, AttributeError) as exc:
+            self._lost(f"could not open {spec.display_name()}: {exc}")
+            return
+        self.open_stream = stream
+        self.mailbox.set(Field.OPEN_STREAM, stream)
+        if self._was_lost and self._had_frames:
+            self._reconnects += 1
+            self.mailbox.set(Field.RECONNECTS, self._reconnects)
+        self._was_lost = False
+
+    def _lost(self, reason: str) -> None:
+        """Say why, wait the backoff delay (leaving early if what is wanted changes)."""
+        self._close()
+        self._was_lost = True
+        self._times.clear()
+        self.mailbox.set(Field.FPS_IN_MILLI, 0)
+        delay = self.backoff.next_delay()
+        retry_at = time.time_ns() + int(delay * 1e9)
+        self.mailbox.status(State.LOST, redact(reason, self.source.secrets()), retry_at)
+        generation = self.mailbox.get(Field.CONTROL_GEN)
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and not self._should_stop():
+            if self.mailbox.get(Field.CONTROL_GEN) != generation:
+                break
+            time.sleep(IDLE_POLL_S)
+
+    def _play(self, want_w: int, want_h: int) -> None:
+        """Read and publish frames until what is wanted changes or the stream fails."""
+        capture = self.capture
+        assert capture is not None
+        spec = self.source.stream(self.open_stream)
+        paced = spec.kind == "file" and self.source.pace_files
+        fps = capture.get(cv2.CAP_PROP_FPS) if paced else 0.0
+        period = 1.0 / (fps if 1.0 <= fps <= 240.0 else _FALLBACK_FPS)
+        generation = self.mailbox.get(Field.CONTROL_GEN)
+        due = time.monotonic()
+        frames_this_open = 0
+        rewound = False
+        while not self._should_stop() and self.mailbox.get(Field.CONTROL_GEN) == generation:
+            try:
+                ok, image = capture.read(self._decode) if self._decode is not None else capture.read()
+            except cv2.error as exc:
+                self._lost(f"the decoder failed on {spec.display_name()}: {exc}")
+                return
+            captured_ns = time.time_ns()
+            if not ok or image is None:
+                if spec.kind == "file" and spec.loop and frames_this_open and not rewound:
+                    rewound = True
+                    if capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
+                        continue
+                    self._close()  # could not rewind in place: reopen at once
+                    return
+                if spec.kind == "file":
+                    self._lost(f"no picture could be decoded from {spec.display_name()}")
+                else:
+                    self._lost(
+                        f"no frame from {spec.display_name()} for {READ_TIMEOUT_MS / 1000:g} s or the stream ended"
+                    )
+                return
+            rewound = False
+            frames_this_open += 1
+            self._decode = image if isinstance(image, np.ndarray) and image.flags.writeable else None
+            self._publish(np.asarray(image, dtype=np.uint8), want_w, want_h, captured_ns)
+            if paced:
+                due += period
+                now = time.monotonic()
+                if due < now - _MAX_LAG_S:
+                    due = now
+                if due > now:
+                    time.sleep(due - now)
+
+    def _publish(self, image: npt.NDArray[np.uint8], want_w: int, want_h: int, captured_ns: int) -> None:
+        if image.ndim == 2:
+            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        source_h, source_w = image.shape[:2]
+        # Never more than a mailbox slot holds; the GUI scales up if the tile is larger.
+        width, height = fit_size(
+            source_w, source_h, min(want_w or MAX_WIDTH, MAX_WIDTH), min(want_h or MAX_HEIGHT, MAX_HEIGHT)
+        )
+        if (width, height) != (source_w, source_h):
+            if self._scaled is None or self._scaled.shape[:2] != (height, width):
+                self._scaled = np.empty((height, width, 3), dtype=np.uint8)
+            cv2.resize(image, (width, height), dst=self._scaled, interpolation=cv2.INTER_LINEAR)
+            image = self._scaled
+        target = self.mailbox.target(width, height)
+        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
+        self.mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+        self._frames_in += 1
+        self.mailbox.set(Field.FRAMES_IN, self._frames_in)
+        now = time.monotonic()
+        self._times.append(now)
+        if len(self._times) >= 2 and now > self._times[0]:
+            self.mailbox.set(Field.FPS_IN_MILLI, int(1000 * (len(self._times) - 1) / (now - self._times[0])))
+        if not self._had_frames or self.mailbox.get(Field.STATE) != State.LIVE:
+            self._had_frames = True
+            self.backoff.reset()
+            self.mailbox.status(State.LIVE, f"live from {self.source.stream(self.open_stream).display_name()}")
+        else:
+            self.mailbox.beat()
+
+    def _close(self) -> None:
+        if self.capture is not None:
+            self.capture.release()
+            self.capture = None
+        self.open_stream = -1
+
+
+def helper_main(source: CameraSource, mailbox_name: str, lock: Any, console_pid: int, retry_cap: float) -> None:
+    """Entry point of a capture helper process."""
+    redirect_stderr(source.secrets())
+    configure_process(spec.kind for spec in (source.main, source.sub) if spec is not None)
+    mailbox = MailboxWriter(mailbox_name, lock)
+    mailbox.set(Field.HELPER_PID, os.getpid())
+    helper = CaptureHelper(source, mailbox, console_pid, retry_cap)
+    signal.signal(signal.SIGTERM, lambda *_: helper.stop.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the console, which stops us
+    try:
+        helper.run()
+    finally:
+        mailbox.status(State.IDLE, "")
+        mailbox.close()

@@ -55,6 +55,12 @@ class ActionContext:
     event_time: datetime
     operation_id: int | None
 
+    def serialise(self) -> None:
+        """Take the append lock now (PostgreSQL): for actions that allocate the next free number
+        (a subject reference), so two consoles cannot pick the same one."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+
 
 Action = Callable[[ActionContext], EntryDraft]
 

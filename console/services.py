@@ -9,6 +9,7 @@ from console.operation import OperationService
 from console.record import RecordService
 from console.settings import Settings
 from console.shift import ShiftService
+from console.sightings import SightingService
 from console.views import ViewService
 from storage.db import Database, open_database, upgrade
 
@@ -21,6 +22,7 @@ class Services:
     operations: OperationService
     shifts: ShiftService
     views: ViewService
+    sightings: SightingService
     anchors: AnchorFile
 
     def anchor(self, reason: str) -> None:
@@ -43,5 +45,6 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         operations=OperationService(db, record),
         shifts=ShiftService(db, record),
         views=ViewService(db, settings.operation),
+        sightings=SightingService(db, record, settings.stills_dir),
         anchors=AnchorFile(settings.anchor_path),
     )

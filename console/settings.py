@@ -32,6 +32,11 @@ class Settings:
         return self.data_dir / "demo-cameras"
 
     @property
+    def stills_dir(self) -> Path:
+        """Sighting stills (JPEG), one folder per operation and day."""
+        return self.data_dir / "stills"
+
+    @property
     def ui_state_path(self) -> Path:
         return self.data_dir / "ui-state.ini"
 

@@ -84,11 +84,29 @@ def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path)
             ),
             timeout=15_000,
         )
+        # the operator saves the wall as a named view, changes it, and brings the view back
+        wall, bar = window.wall, window.wall_bar
+        wall.swap(0, 1)
+        saved_view = wall.current_view()
+        bar.save_requested.emit("Canal watch")
+        qtbot.waitUntil(lambda: bar.views.findText("Canal watch") >= 0, timeout=15_000)
+        assert "saved" in bar.message.text()
+        window.actions_by_name["wall.layout.2x2"].trigger()
+        assert wall.layout_name == "2x2" and bar.layout_buttons["2x2"].isChecked()
+        bar.view_chosen.emit("Canal watch")
+        assert wall.current_view() == saved_view
+        # each camera is decoded in its own helper process
+        helper_pids = [f.helper_pid for f in session.supervisor.feeds.values()] if session.supervisor else []
+        assert len(set(helper_pids)) == 8 and os.getpid() not in helper_pids
         # closing ends the shift (in a worker) and anchors the head
         window.close()
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
     finally:
         session.shutdown()
+    for pid in helper_pids:  # no helper outlives the console
+        assert (
+            pid is None or not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        )
     newest = services.record.latest(3)
     assert newest[0].kind == "shift.ended"
     assert newest[1].kind == "log.note" and newest[1].detail == "Lighting out by the footbridge"

@@ -33,11 +33,16 @@ class CameraList(QListWidget):
         self.setDragEnabled(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWordWrap(True)
         for feed in feeds:
-            text = feed.camera_name + (f"\n{feed.location}" if feed.location else "")
+            text = feed.camera_name
+            if feed.location and feed.location not in feed.camera_name:
+                text += f"  ·  {feed.location}"
             item = QListWidgetItem(text)
             item.setData(_ID_ROLE, feed.camera_id)
-            item.setToolTip("Drag onto a tile, or press Return to show it on the selected tile")
+            item.setToolTip(f"{feed.camera_name}: drag onto a tile, or press Return to show it on the selected tile")
             self.addItem(item)
         self.itemActivated.connect(lambda item: self.camera_activated.emit(item.data(_ID_ROLE)))
 

@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
 
     def _size_docks(self) -> None:
         width, height = self.width(), self.height()
-        self.resizeDocks([self.camera_dock], [max(200, width // 9)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.camera_dock], [max(240, width // 8)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.board_dock, self.tag_dock], [max(420, width // 4)] * 2, Qt.Orientation.Horizontal)
         self.resizeDocks([self.record_dock], [max(220, height // 4)], Qt.Orientation.Vertical)
         self.resizeDocks(

@@ -1,0 +1,512 @@
+"""Sightings: a controller tags a person or vehicle on a frozen frame; the rows, the stills and
+the record entry land together through the one write path. Also the registers' questions: how
+often was this VRM seen, what does the three-strikes policy allow for this subject."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
+from console.record import ActionContext, EntryDraft, RecordService, new_action_id
+from console.text import clean_text
+from console.types import ActionResult, Actor
+from console.vrm import check_vrm, compact
+from storage.db import Database
+from storage.models import Camera, Category, Location, Operation, Operator, Outcome, Sighting, Subject, Tier, Vehicle
+from video.stills import Box, encode_stills
+
+STOP_CHECK = "stop_check"
+WARNING_LETTER = "warning_letter"
+SEARCH_MIN = 3
+
+
+class SightingError(ValueError):
+    """The tag cannot be saved as it is; the message says why, for the tag panel."""
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    key: str
+    label: str
+    kind: str  # person, vehicle, activity, environment
+    subject_prefix: str
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    id: int
+    reference: str
+    category_key: str
+    description: str
+    age_band: str = ""
+    locality: str = ""
+
+
+@dataclass(frozen=True)
+class NewSubject:
+    description: str
+    age_band: str = ""
+    locality: str = ""
+
+
+@dataclass(frozen=True)
+class VehicleDraft:
+    vrm: str
+    foreign: bool = False
+    make: str = ""
+    model: str = ""
+    colour: str = ""
+
+
+@dataclass(frozen=True)
+class TagDraft:
+    camera_key: str
+    captured_at: datetime  # the frozen frame's capture time (UTC), never the click time
+    category_key: str
+    image: npt.NDArray[np.uint8]  # the frozen frame, BGR or BGRA
+    boxes: tuple[Box, ...] = ()
+    subject_id: int | None = None
+    new_subject: NewSubject | None = None
+    vehicle: VehicleDraft | None = None
+    direction: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class VehicleHistory:
+    vrm: str
+    seen_7_days: int
+    seen_28_days: int
+    last_stop_check: datetime | None = None
+    last_letter: datetime | None = None
+
+    def words(self, now: datetime) -> str:
+        parts = [f"{self.vrm}: seen {self.seen_7_days} time(s) in the last 7 days, {self.seen_28_days} in 28 days"]
+        for what, when in (("last stop check", self.last_stop_check), ("warning letter", self.last_letter)):
+            if when is not None:
+                parts.append(f"{what} {(now - when).days} days ago")
+        return "; ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class SubjectHistory:
+    reference: str
+    sightings: int
+    advice: StrikesAdvice | None  # None: the three-strikes policy is not for this category
+
+    def words(self) -> str:
+        text = f"{self.reference}: {self.sightings} sighting(s)."
+        return f"{text} {self.advice.summary}" if self.advice else text
+
+
+@dataclass(frozen=True)
+class SightingSaved:
+    result: ActionResult
+    sighting_id: int
+    subject_reference: str = ""
+    vrm: str = ""
+    what_next: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SightingView:
+    id: int
+    captured_at: datetime
+    category_key: str
+    category_label: str
+    camera_name: str
+    location: str
+    in_prescribed_area: bool
+    operator: str
+    subject_reference: str = ""
+    vrm: str = ""
+    notes: str = ""
+    still_path: str = ""
+    boxes: tuple[Box, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SightingFilter:
+    category_key: str = ""
+    camera_key: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""  # a VRM or subject fragment of 3 or more characters
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write and fsync under a temporary name, then rename: a still is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    partial.replace(path)
+
+
+class SightingService:
+    def __init__(self, db: Database, record: RecordService, stills_dir: Path) -> None:
+        self._db = db
+        self._record = record
+        self.stills_dir = stills_dir
+
+    # -- reference data ---------------------------------------------------------------------
+
+    def categories(self, operation_id: int) -> list[CategoryView]:
+        with self._db.read() as s:
+            rows = s.scalars(select(Category).filter_by(operation_id=operation_id).order_by(Category.id))
+            return [CategoryView(c.key, c.label, c.kind, c.subject_prefix or "") for c in rows]
+
+    def search_subjects(
+        self, operation_id: int, text: str, category_key: str = "", limit: int = 20
+    ) -> list[SubjectView]:
+        """Subjects whose reference or description contains ``text`` (any case)."""
+        query = select(Subject).where(Subject.operation_id == operation_id)
+        if category_key:
+            query = query.where(Subject.category_key == category_key)
+        fragment = text.strip()
+        if fragment:
+            like = f"%{_escape_like(fragment.lower())}%"
+            query = query.where(
+                or_(
+                    func.lower(Subject.reference).like(like, escape="\\"),
+                    func.lower(Subject.description).like(like, escape="\\"),
+                )
+            )
+        with self._db.read() as s:
+            rows = s.scalars(query.order_by(Subject.reference).limit(limit))
+            return [_subject_view(x) for x in rows]
+
+    def next_reference(self, operation_id: int, category_key: str) -> str:
+        with self._db.read() as s:
+            category = s.scalars(select(Category).filter_by(operation_id=operation_id, key=category_key)).first()
+            if category is None or not category.subject_prefix:
+                raise SightingError(f"category {category_key!r} does not keep subject profiles")
+            return _next_reference(s, operation_id, category.subject_prefix)
+
+    # -- saving a tag -------------------------------------------------------------------------
+
+    def save(self, actor: Actor, operation_id: int, draft: TagDraft, *, action_id: str | None = None) -> SightingSaved:
+        action_id = action_id or new_action_id()
+        notes = clean_text(draft.notes, "Notes", 2000, multiline=True)
+        direction = clean_text(draft.direction, "Direction of travel", 40)
+        vehicle, vrm_check = None, None
+        if draft.vehicle is not None and draft.vehicle.vrm.strip():
+            vrm_check = check_vrm(draft.vehicle.vrm, foreign=draft.vehicle.foreign)
+            if not vrm_check.ok:
+                raise SightingError(vrm_check.problem)
+            vehicle = VehicleDraft(
+                vrm_check.vrm,
+                vrm_check.foreign,
+                clean_text(draft.vehicle.make, "Make", 60),
+                clean_text(draft.vehicle.model, "Model", 60),
+                clean_text(draft.vehicle.colour, "Colour", 40),
+            )
+        new_subject = None
+        if draft.new_subject is not None:
+            new_subject = NewSubject(
+                clean_text(draft.new_subject.description, "Subject description", 500, required=True),
+                clean_text(draft.new_subject.age_band, "Age band", 20),
+                clean_text(draft.new_subject.locality, "Locality", 120),
+            )
+        captured = draft.captured_at
+        if captured.tzinfo is None:
+            raise SightingError("the frame's capture time has no time zone")
+        boxed, clean = encode_stills(draft.image, draft.boxes)
+        day = captured.astimezone(UTC).strftime("%Y-%m-%d")
+        folder = self.stills_dir / str(operation_id) / day
+        boxed_path, clean_path = folder / f"{action_id}-boxed.jpg", folder / f"{action_id}-clean.jpg"
+        _write_file(boxed_path, boxed)
+        _write_file(clean_path, clean)
+
+        outcome: dict[str, str | int] = {}
+
+        def write(ctx: ActionContext) -> EntryDraft:
+            s = ctx.session
+            category = s.scalars(select(Category).filter_by(operation_id=operation_id, key=draft.category_key)).first()
+            if category is None:
+                raise SightingError(f"unknown category {draft.category_key!r}")
+            camera = s.scalars(select(Camera).filter_by(operation_id=operation_id, key=draft.camera_key)).first()
+            if camera is None:
+                raise SightingError(f"unknown camera {draft.camera_key!r}")
+            location = s.get(Location, camera.location_id) if camera.location_id else None
+            if category.kind == "vehicle" and vehicle is None:
+                raise SightingError("A vehicle sighting needs the registration mark (VRM).")
+            if category.kind == "person" and draft.subject_id is None and new_subject is None:
+                raise SightingError(f"Pick the {category.label.lower()} seen, or create a new subject.")
+            subject_id, reference = None, ""
+            if draft.subject_id is not None:
+                subject = s.get(Subject, draft.subject_id)
+                if subject is None or subject.operation_id != operation_id:
+                    raise SightingError(f"no subject {draft.subject_id} in this operation")
+                subject_id, reference = subject.id, subject.reference
+            elif new_subject is not None:
+                if not category.subject_prefix:
+                    raise SightingError(f"{category.label} sightings do not keep subject profiles")
+                ctx.serialise()
+                reference = _next_reference(s, operation_id, category.subject_prefix)
+                subject = Subject(
+                    operation_id=operation_id,
+                    reference=reference,
+                    category_key=category.key,
+                    description=new_subject.description,
+                    age_band=new_subject.age_band,
+                    locality=new_subject.locality,
+                    created_at=ctx.event_time,
+                )
+                s.add(subject)
+                s.flush()
+                subject_id = subject.id
+            vehicle_id = None
+            if vehicle is not None:
+                row = s.scalars(select(Vehicle).filter_by(operation_id=operation_id, vrm=vehicle.vrm)).first()
+                if row is None:
+                    row = Vehicle(operation_id=operation_id, vrm=vehicle.vrm, foreign_format=vehicle.foreign)
+                    s.add(row)
+                for name in ("make", "model", "colour"):
+                    value = getattr(vehicle, name)
+                    if value and getattr(row, name) != value:
+                        setattr(row, name, value)
+                s.flush()
+                vehicle_id = row.id
+            sighting = Sighting(
+                operation_id=operation_id,
+                category_key=category.key,
+                captured_at=captured.astimezone(UTC),
+                camera_id=camera.id,
+                location_id=location.id if location else None,
+                in_prescribed_area=bool(location and location.in_prescribed_area),
+                operator_id=_operator_id(actor),
+                subject_id=subject_id,
+                vehicle_id=vehicle_id,
+                direction=direction,
+                boxes=json.dumps([list(b) for b in draft.boxes]),
+                notes=notes,
+                still_path=str(boxed_path),
+                still_sha256=_sha256(boxed),
+                clean_still_path=str(clean_path),
+                clean_still_sha256=_sha256(clean),
+            )
+            s.add(sighting)
+            s.flush()
+            outcome.update(id=sighting.id, reference=reference)
+            # Personal data (VRM, subject) stays in the rows; the entry refers to them.
+            return EntryDraft(
+                kind="sighting.tagged",
+                text=f"{category.label} tagged on {camera.name}",
+                ref_type="sighting",
+                ref_id=str(sighting.id),
+                payload={
+                    "category": category.key,
+                    "camera": camera.key,
+                    "captured_at": captured.astimezone(UTC).isoformat(),
+                    "boxes": len(draft.boxes),
+                    "still_sha256": sighting.still_sha256,
+                    "clean_still_sha256": sighting.clean_still_sha256,
+                },
+            )
+
+        try:
+            result = self._record.perform(actor, "sighting.tag", write, operation_id=operation_id, action_id=action_id)
+        except BaseException:
+            for path in (boxed_path, clean_path):
+                path.unlink(missing_ok=True)
+            raise
+        sighting_id = int(result.ref_id) if result.ref_id else int(outcome.get("id", 0))
+        return self._saved(operation_id, result, sighting_id)
+
+    def _saved(self, operation_id: int, result: ActionResult, sighting_id: int) -> SightingSaved:
+        """What matters next, shown at save time: the VRM's history, the subject's strikes."""
+        now = datetime.now(UTC)
+        with self._db.read() as s:
+            sighting = s.get(Sighting, sighting_id)
+            assert sighting is not None
+            vrm = reference = ""
+            next_steps = []
+            if sighting.vehicle_id is not None:
+                history = _vehicle_history(s, operation_id, sighting.vehicle_id, now)
+                vrm = history.vrm
+                next_steps.append(history.words(now))
+            if sighting.subject_id is not None:
+                subject_history = _subject_history(s, operation_id, sighting.subject_id, sighting.in_prescribed_area)
+                reference = subject_history.reference
+                next_steps.append(subject_history.words())
+        return SightingSaved(result, sighting_id, reference, vrm, tuple(next_steps))
+
+    # -- registers ------------------------------------------------------------------------------
+
+    def vehicle_history(self, operation_id: int, vrm: str) -> VehicleHistory | None:
+        now = datetime.now(UTC)
+        with self._db.read() as s:
+            target = compact(vrm)
+            vehicle_id = s.scalars(
+                select(Vehicle.id).where(
+                    Vehicle.operation_id == operation_id, func.replace(Vehicle.vrm, " ", "") == target
+                )
+            ).first()
+            return _vehicle_history(s, operation_id, vehicle_id, now) if vehicle_id is not None else None
+
+    def subject_history(self, operation_id: int, subject_id: int, in_prescribed_area: bool = True) -> SubjectHistory:
+        with self._db.read() as s:
+            return _subject_history(s, operation_id, subject_id, in_prescribed_area)
+
+    def list(self, operation_id: int, where: SightingFilter | None = None, limit: int = 200) -> list[SightingView]:
+        """Newest first, filtered; text matches a VRM (spaces ignored) or a subject reference or
+        description, and needs 3 or more characters."""
+        where = where or SightingFilter()
+        query = (
+            select(Sighting, Category, Camera, Location, Operator, Subject, Vehicle)
+            .join(Category, (Category.operation_id == Sighting.operation_id) & (Category.key == Sighting.category_key))
+            .outerjoin(Camera, Camera.id == Sighting.camera_id)
+            .outerjoin(Location, Location.id == Sighting.location_id)
+            .join(Operator, Operator.id == Sighting.operator_id)
+            .outerjoin(Subject, Subject.id == Sighting.subject_id)
+            .outerjoin(Vehicle, Vehicle.id == Sighting.vehicle_id)
+            .where(Sighting.operation_id == operation_id)
+        )
+        if where.category_key:
+            query = query.where(Sighting.category_key == where.category_key)
+        if where.camera_key:
+            query = query.where(Camera.key == where.camera_key)
+        if where.since is not None:
+            query = query.where(Sighting.captured_at >= where.since)
+        if where.until is not None:
+            query = query.where(Sighting.captured_at < where.until)
+        fragment = where.text.strip()
+        if fragment:
+            if len(fragment) < SEARCH_MIN:
+                raise SightingError(f"Type at least {SEARCH_MIN} characters to search.")
+            vrm_like = f"%{_escape_like(compact(fragment))}%"
+            text_like = f"%{_escape_like(fragment.lower())}%"
+            with self._db.read() as s:
+                vehicles = s.scalars(
+                    select(Vehicle.id).where(
+                        Vehicle.operation_id == operation_id,
+                        func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
+                    )
+                ).all()
+                subjects = s.scalars(
+                    select(Subject.id).where(
+                        Subject.operation_id == operation_id,
+                        or_(
+                            func.lower(Subject.reference).like(text_like, escape="\\"),
+                            func.lower(Subject.description).like(text_like, escape="\\"),
+                        ),
+                    )
+                ).all()
+            query = query.where(or_(Sighting.vehicle_id.in_(vehicles), Sighting.subject_id.in_(subjects)))
+        query = query.order_by(Sighting.captured_at.desc(), Sighting.id.desc()).limit(limit)
+        with self._db.read() as s:
+            return [
+                SightingView(
+                    id=x.id,
+                    captured_at=x.captured_at,
+                    category_key=x.category_key,
+                    category_label=cat.label,
+                    camera_name=cam.name if cam else "",
+                    location=loc.name if loc else "",
+                    in_prescribed_area=x.in_prescribed_area,
+                    operator=op.display_name,
+                    subject_reference=subj.reference if subj else "",
+                    vrm=veh.vrm if veh else "",
+                    notes=x.notes,
+                    still_path=x.still_path,
+                    boxes=tuple(tuple(b) for b in json.loads(x.boxes or "[]")),  # type: ignore[misc]
+                )
+                for x, cat, cam, loc, op, subj, veh in s.execute(query).all()
+            ]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _subject_view(x: Subject) -> SubjectView:
+    return SubjectView(x.id, x.reference, x.category_key, x.description, x.age_band, x.locality)
+
+
+def _operator_id(actor: Actor) -> int:
+    if actor.operator_id is None:
+        raise SightingError(f"{actor.login} is not an operator of this database")
+    return actor.operator_id
+
+
+def _next_reference(s: Session, operation_id: int, prefix: str) -> str:
+    refs = s.scalars(
+        select(Subject.reference).where(Subject.operation_id == operation_id, Subject.reference.like(f"{prefix}-%"))
+    ).all()
+    numbers = [int(m.group(1)) for r in refs if (m := re.fullmatch(rf"{re.escape(prefix)}-(\d+)", r))]
+    return f"{prefix}-{max(numbers, default=0) + 1:03d}"
+
+
+def _vehicle_history(s: Session, operation_id: int, vehicle_id: int, now: datetime) -> VehicleHistory:
+    vehicle = s.get(Vehicle, vehicle_id)
+    assert vehicle is not None
+
+    def seen_since(days: int) -> int:
+        return int(
+            s.scalar(
+                select(func.count())
+                .select_from(Sighting)
+                .where(Sighting.vehicle_id == vehicle_id, Sighting.captured_at >= now - timedelta(days=days))
+            )
+            or 0
+        )
+
+    def last(kind: str) -> datetime | None:
+        return s.scalar(
+            select(func.max(Outcome.recorded_at)).where(
+                Outcome.operation_id == operation_id, Outcome.vehicle_id == vehicle_id, Outcome.kind == kind
+            )
+        )
+
+    return VehicleHistory(vehicle.vrm, seen_since(7), seen_since(28), last(STOP_CHECK), last(WARNING_LETTER))
+
+
+def _subject_history(s: Session, operation_id: int, subject_id: int, in_prescribed_area: bool) -> SubjectHistory:
+    subject = s.get(Subject, subject_id)
+    assert subject is not None
+    sightings = int(s.scalar(select(func.count()).select_from(Sighting).where(Sighting.subject_id == subject_id)) or 0)
+    if subject.category_key != "sex_worker":
+        return SubjectHistory(subject.reference, sightings, None)
+    counts = dict(
+        s.execute(
+            select(Outcome.kind, func.count())
+            .where(Outcome.subject_id == subject_id, Outcome.kind.in_([WARNING, REFERRAL]))
+            .group_by(Outcome.kind)
+        ).all()
+    )
+    advice = three_strikes(
+        counts.get(WARNING, 0), counts.get(REFERRAL, 0), _tier_number(s, operation_id), in_prescribed_area
+    )
+    return SubjectHistory(subject.reference, sightings, advice)
+
+
+def _tier_number(s: Session, operation_id: int) -> int:
+    today = date.today()
+    number = s.scalar(
+        select(Tier.number)
+        .where(Tier.operation_id == operation_id, Tier.start_date <= today)
+        .order_by(Tier.start_date.desc())
+        .limit(1)
+    )
+    if number is None:
+        op = s.get(Operation, operation_id)
+        return 1 if op is not None else 0
+    return int(number)

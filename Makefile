@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 STAMP_RUN  = $(VENV)/.installed-run
 STAMP_TEST = $(VENV)/.installed-test
 
-.PHONY: run test setup-system check lint typecheck layers pytest bench clean
+.PHONY: run test setup-system check lint typecheck layers pytest bench bench-wall clean
 
 run: setup-system $(STAMP_RUN)
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
@@ -50,6 +50,11 @@ pytest:
 
 bench: $(STAMP_TEST)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/record_bench.py
+
+# The video wall benchmark (starts its own Xvfb when /usr/bin/Xvfb exists); see benchmarks/video_wall.py.
+BENCH_WALL_ARGS ?= --feeds 16 --source file --resolution d1 --sub-stream 360p --seconds 30
+bench-wall: setup-system $(STAMP_TEST)
+	$(BIN)/python -m benchmarks.video_wall $(BENCH_WALL_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ from console.demo import DEMO_CONTROLLER, ensure_demo_operation
 from console.feed import RecordFeed
 from console.services import Services, build_services
 from console.settings import Settings
+from console.tagging import TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
 from storage.db import StorageError
@@ -98,6 +99,7 @@ class ConsoleSession:
         self._capture_timer = QTimer()
         self._capture_timer.setInterval(CAPTURE_POLL_MS)
         self.record_feed: RecordFeed | None = None
+        self.tag_flow: TagFlow | None = None
         self.actor: Actor | None = None
         self.shift_id: int | None = None
         self._anchor_timer = QTimer()
@@ -133,8 +135,10 @@ class ConsoleSession:
         window.tag_panel.set_allowed(may_note, "" if may_note else f"A {actor.role} cannot write log notes.")
         window.tag_panel.note_requested.connect(lambda text, index: self._write_note(op.id, text, index))
         window.close_requested.connect(self._end_shift_then_close)
+        self.tag_flow = TagFlow(window, s, self.tasks, actor, op.id)
 
         feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
+        self.tag_flow.saved.connect(lambda _: feed.poll())
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)

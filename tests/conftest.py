@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from console.cameras import prepare_demo_clips
 from console.demo import demo_spec, system_actor
 from console.services import Services, build_services
 from console.settings import Settings
-from console.types import Actor
+from console.types import Actor, CameraView
 
 pytest_plugins = ["tests.servers.fixtures"]
 
@@ -80,3 +81,47 @@ def pytest_report_header() -> str:
 
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def demo_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo cameras' clips, encoded once per test session as the first start would."""
+    folder = tmp_path_factory.mktemp("demo-cameras")
+    cams = [
+        CameraView(i, c.key, c.name, "", False, c.kind, c.main_url, c.sub_url)
+        for i, c in enumerate(demo_spec(date.today()).cameras)
+    ]
+    prepare_demo_clips(folder, cams)
+    return folder
+
+
+@pytest.fixture
+def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tuple[object, Services]]:
+    """The console started on the demo operation (offscreen), as `make run` does; shut after."""
+    import shutil
+
+    from PySide6.QtWidgets import QApplication
+
+    from console.app import ConsoleSession
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        db_url=f"sqlite:///{tmp_path / 'console.db'}",
+        anchor_path=tmp_path / "anchors.jsonl",
+        console_id="test-console",
+        operation="demo",
+        demo=True,
+    )
+    shutil.copytree(demo_clips, settings.demo_clip_dir)
+    services = build_services(settings)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    session = ConsoleSession(app, services)
+    try:
+        assert session.start()
+        yield session, services
+    finally:
+        if session.window is not None:
+            session.window.finish_close()
+        session.shutdown()
+        services.close()

@@ -10,31 +10,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from console.app import ConsoleSession, tier_words
-from console.cameras import prepare_demo_clips
-from console.demo import demo_spec
 from console.services import build_services
 from console.settings import Settings
-from console.types import CameraView
 from console.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def demo_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo cameras' clips, encoded once per test session as the first start would."""
-    folder = tmp_path_factory.mktemp("demo-cameras")
-    cams = [
-        CameraView(i, c.key, c.name, "", False, c.kind, c.main_url, c.sub_url)
-        for i, c in enumerate(demo_spec(date.today()).cameras)
-    ]
-    prepare_demo_clips(folder, cams)
-    return folder
 
 
 def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path) -> None:

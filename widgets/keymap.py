@@ -4,10 +4,11 @@ lists them, and a test fails on any clash."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QKeyCombination
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 
 WINDOW = "window"  # anywhere in the main window
 WALL = "wall"  # while the video wall has focus
@@ -26,8 +27,9 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("help", "F1", "Show or hide this list of shortcuts"),
     Shortcut("fullscreen", "F11", "Full screen on or off"),
     Shortcut("note", "Ctrl+L", "Write a log note (focus the note line)"),
-    Shortcut("note.save", "Ctrl+Return", "Add the note to the record", PANEL),
-    Shortcut("note.cancel", "Esc", "Clear the note", PANEL),
+    Shortcut("panel.save", "Ctrl+Return", "Save the tag, or add the note to the record", PANEL),
+    Shortcut("panel.cancel", "Esc", "Cancel the tag, or clear the note", PANEL),
+    Shortcut("tile.tag", "T", "Tag: freeze the selected tile and draw boxes on it", WALL),
     Shortcut("record.filter", "Ctrl+Shift+F", "Filter the operation record"),
     Shortcut("board", "Ctrl+B", "Go to the dispatch board"),
     Shortcut("wall", "Ctrl+W", "Go to the video wall"),
@@ -89,3 +91,27 @@ def key_combination(action: str) -> QKeyCombination:
     """The first key chord of an action, for widgets that read keys in an event filter."""
     combo: QKeyCombination = key_sequence(action)[0]  # type: ignore[index]
     return combo
+
+
+class PanelKeys(QObject):
+    """Reads a panel's keys (save, cancel) straight off its input widgets, so they work
+    whatever window is active (a floated dock, the offscreen platform in tests)."""
+
+    def __init__(self, handlers: dict[str, Callable[[], object]], widgets: Iterable[QObject], parent: QObject) -> None:
+        super().__init__(parent)
+        self._handlers = {key_combination(action): handler for action, handler in handlers.items()}
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            combo = event.keyCombination()
+            if combo.key() == Qt.Key.Key_Enter:  # the keypad's Enter counts as Return
+                combo = QKeyCombination(
+                    combo.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier, Qt.Key.Key_Return
+                )
+            handler = self._handlers.get(combo)
+            if handler is not None:
+                handler()
+                return True
+        return super().eventFilter(watched, event)

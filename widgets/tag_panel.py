@@ -1,20 +1,22 @@
-"""The tag panel: what the controller is looking at (the selected camera) and a log-note line.
-It emits intent signals only; the console decides what happens. (The tagging issue adds
-sighting boxes, categories, subjects and vehicles here.)"""
+"""The tag panel: what the controller is looking at (the selected camera), the tag form while a
+sighting is being tagged, and a log-note line. It emits intent signals only; the console
+decides what happens."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from widgets.keymap import key_combination, key_sequence
+from widgets.keymap import PanelKeys, key_sequence
+from widgets.tag_form import TagForm
 
 NOTE_LIMIT = 4000
 
 
 class TagPanel(QWidget):
     note_requested = Signal(str, int)  # text, selected camera index (-1 for none)
+    tag_start_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -28,15 +30,37 @@ class TagPanel(QWidget):
         self.note.setAccessibleName("Log note")
         self.note.setTabChangesFocus(True)
         self.note.setMaximumHeight(110)
-        save_keys = key_sequence("note.save").toString(QKeySequence.SequenceFormat.NativeText)
+        save_keys = key_sequence("panel.save").toString(QKeySequence.SequenceFormat.NativeText)
         self.save = QPushButton(f"Add to record ({save_keys})")
         self.save.setEnabled(False)
         self.status = QLabel("")
         self.status.setObjectName("panelStatus")
         self.status.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        tag_keys = key_sequence("tile.tag").toString(QKeySequence.SequenceFormat.NativeText)
+        self.tag_button = QPushButton(f"Tag a sighting on this camera ({tag_keys} on the wall)")
+        self.tag_button.clicked.connect(self.tag_start_requested)
+        self.tag_form = TagForm()
+        self.tag_form.hide()
+        self.tag_result = QLabel("")
+        self.tag_result.setObjectName("tagResult")
+        self.tag_result.setWordWrap(True)
+        self.tag_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Everything scrolls, so a short dock never clips the form or its messages.
+        inner = QWidget()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        layout = QVBoxLayout(inner)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.camera_label)
+        layout.addWidget(self.tag_button)
+        layout.addWidget(self.tag_form)
+        layout.addWidget(self.tag_result)
         layout.addWidget(QLabel("Log note"))
         layout.addWidget(self.note)
         layout.addWidget(self.save)
@@ -44,23 +68,25 @@ class TagPanel(QWidget):
         layout.addStretch(1)
         self.note.textChanged.connect(self._on_note_text_changed)
         self.save.clicked.connect(self.submit)
-        # Panel keys are read straight off the note box, so they work whatever window is active.
-        self._keys = {key_combination("note.save"): self.submit, key_combination("note.cancel"): self.clear}
-        self.note.installEventFilter(self)
+        self._keys = PanelKeys({"panel.save": self.submit, "panel.cancel": self.clear}, [self.note], self)
         self.allowed = True
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.note and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            combo = event.keyCombination()
-            if combo.key() == Qt.Key.Key_Enter:  # the keypad's Enter counts as Return
-                combo = QKeyCombination(
-                    combo.keyboardModifiers() & ~Qt.KeyboardModifier.KeypadModifier, Qt.Key.Key_Return
-                )
-            handler = self._keys.get(combo)
-            if handler is not None:
-                handler()
-                return True
-        return super().eventFilter(watched, event)
+    # -- tagging ------------------------------------------------------------------------------------
+
+    def begin_tag(self, heading: str) -> None:
+        self.tag_result.setText("")
+        self.tag_button.hide()
+        self.tag_form.show()
+        self.tag_form.begin(heading)
+
+    def end_tag(self, result: str = "") -> None:
+        self.tag_form.hide()
+        self.tag_button.show()
+        self.tag_result.setText(result)
+
+    @property
+    def tagging(self) -> bool:
+        return not self.tag_form.isHidden()
 
     def set_camera(self, index: int, name: str, location: str) -> None:
         self.camera_index = index

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -131,7 +131,12 @@ class VideoTile(QWidget):
         self.shown_sequence = 0
         self.frame: WallFrame | None = None
         self.frozen: QImage | None = None  # paused: a copy of the picture at that moment
+        self.frozen_pixels: np.ndarray | None = None  # the same copy as an array (BGRA), for stills
         self.frozen_ns = 0
+        self.drawing = False  # tagging: the controller draws boxes on the frozen picture
+        self.boxes: list[tuple[int, int, int, int]] = []  # in the frozen picture's pixels
+        self._box_from: QPointF | None = None
+        self._box_to: QPointF | None = None
         self.health_words = ""
         self.live = False
         self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
@@ -149,9 +154,11 @@ class VideoTile(QWidget):
     def set_feed(self, feed: TileFeed | None) -> None:
         if feed is self.feed:
             return
+        self.stop_drawing()
         self.feed = feed
         self.frame = None
         self.frozen = None
+        self.frozen_pixels = None
         self.shown_sequence = 0
         self.health_words = ""
         self._name_accessibly()
@@ -169,12 +176,85 @@ class VideoTile(QWidget):
             frame = self.frame
             if frame is None:
                 return
-            self.frozen = self._wrap(frame).copy()
+            pixels = np.array(frame.pixels, copy=True)
+            self.frozen_pixels = pixels
+            self.frozen = QImage(pixels.data, frame.width, frame.height, pixels.strides[0], QImage.Format.Format_RGB32)
             self.frozen_ns = frame.captured_ns
         else:
+            self.stop_drawing()
             self.frozen = None
+            self.frozen_pixels = None
             self.shown_sequence = 0
         self.update()
+
+    # -- tagging: boxes on the frozen picture ---------------------------------------------------
+
+    def start_drawing(self) -> bool:
+        """Freeze the picture (if it is not already) and let the mouse draw boxes on it."""
+        if self.feed is None or (self.frozen is None and self.frame is None):
+            return False
+        self.set_paused(True)
+        self.drawing = True
+        self.boxes = []
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.update()
+        return True
+
+    def stop_drawing(self) -> None:
+        if self.drawing:
+            self.drawing = False
+            self.boxes = []
+            self._box_from = self._box_to = None
+            self.unsetCursor()
+            self.update()
+
+    def remove_last_box(self) -> None:
+        if self.boxes:
+            self.boxes.pop()
+            self.wall.boxes_changed.emit(self.index, len(self.boxes))
+            self.update()
+
+    def _image_rect(self) -> QRectF:
+        assert self.frozen is not None
+        return self._fit(self.frozen.width(), self.frozen.height(), self.rect())
+
+    def _to_picture(self, point: QPointF) -> QPointF:
+        """Widget position -> pixel of the frozen picture (clamped inside it)."""
+        assert self.frozen is not None
+        target = self._image_rect()
+        x = (point.x() - target.x()) * self.frozen.width() / max(target.width(), 1)
+        y = (point.y() - target.y()) * self.frozen.height() / max(target.height(), 1)
+        return QPointF(min(max(x, 0.0), self.frozen.width()), min(max(y, 0.0), self.frozen.height()))
+
+    def _to_widget(self, box: tuple[float, float, float, float]) -> QRectF:
+        assert self.frozen is not None
+        target = self._image_rect()
+        sx, sy = target.width() / self.frozen.width(), target.height() / self.frozen.height()
+        x, y, w, h = box
+        return QRectF(target.x() + x * sx, target.y() + y * sy, w * sx, h * sy)
+
+    def add_box(self, start: QPointF, end: QPointF) -> None:
+        """Add a box between two widget positions (as a mouse drag would)."""
+        a, b = self._to_picture(start), self._to_picture(end)
+        x, y = round(min(a.x(), b.x())), round(min(a.y(), b.y()))
+        w, h = round(abs(a.x() - b.x())), round(abs(a.y() - b.y()))
+        if w >= 4 and h >= 4:
+            self.boxes.append((x, y, w, h))
+            self.wall.boxes_changed.emit(self.index, len(self.boxes))
+        self.update()
+
+    def _paint_boxes(self, p: QPainter) -> None:
+        pending = []
+        if self._box_from is not None and self._box_to is not None:
+            a, b = self._to_picture(self._box_from), self._to_picture(self._box_to)
+            pending = [(min(a.x(), b.x()), min(a.y(), b.y()), abs(a.x() - b.x()), abs(a.y() - b.y()))]
+        for n, box in enumerate([*self.boxes, *pending], start=1):
+            rect = self._to_widget(tuple(float(v) for v in box))  # type: ignore[arg-type]
+            p.setPen(QPen(QColor("#000000"), 5))
+            p.drawRect(rect)
+            p.setPen(QPen(QColor("#ffe600"), 3))
+            p.drawRect(rect)
+            p.drawText(rect.topLeft() + QPointF(4, 16), str(n))
 
     def frozen_time(self) -> datetime | None:
         return frame_time(self.frozen_ns) if self.frozen is not None else None
@@ -209,6 +289,8 @@ class VideoTile(QWidget):
         p.fillRect(rect, QColor("#05070a"))
         if self.frozen is not None:
             p.drawImage(self._fit(self.frozen.width(), self.frozen.height(), rect), self.frozen)
+            if self.drawing:
+                self._paint_boxes(p)
         elif self.feed is not None:
             frame = self.feed.acquire()
             if frame is not None:
@@ -260,7 +342,9 @@ class VideoTile(QWidget):
             if shown_ns:
                 stamp = frame_time(shown_ns).astimezone().strftime("%d %b %Y %H:%M:%S")
                 p.drawText(bottom.adjusted(8, 0, -8, 0), left, stamp)
-            if self.frozen is not None:
+            if self.drawing:
+                words, colour = "✎ TAGGING: DRAW BOXES", QColor("#ffe600")
+            elif self.frozen is not None:
                 words, colour = "❚❚ PAUSED", QColor("#e3b341")
             else:
                 live = self.live and bool(self.frame)
@@ -289,12 +373,20 @@ class VideoTile(QWidget):
     # -- mouse: select, full screen, drag to swap, drop a camera ------------------------------
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton:
+            self._box_from = self._box_to = event.position()
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             self._press = event.position().toPoint()
         self.clicked.emit(self.index)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.drawing:
+            if self._box_from is not None:
+                self._box_to = event.position()
+                self.update()
+            return
         if self._press is None or self.feed is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
         if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
@@ -307,11 +399,16 @@ class VideoTile(QWidget):
         drag.exec(Qt.DropAction.MoveAction)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.drawing and self._box_from is not None:
+            start, self._box_from, self._box_to = self._box_from, None, None
+            self.add_box(start, event.position())
+            return
         self._press = None
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        self.activated.emit(self.index)
+        if not self.drawing:
+            self.activated.emit(self.index)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(TILE_MIME) or event.mimeData().hasFormat(CAMERA_MIME):
@@ -333,6 +430,9 @@ class VideoTile(QWidget):
         menu = QMenu(self)
         full: QAction = menu.addAction("Back to the wall" if self.wall.single_view is not None else "Full screen")
         full.triggered.connect(self.wall.toggle_single)
+        tag = menu.addAction("Tag a sighting here…")
+        tag.setEnabled(self.feed is not None and not self.drawing and (self.frame is not None or self.paused))
+        tag.triggered.connect(self.wall.begin_tag)
         pause = menu.addAction("Resume" if self.paused else "Pause (freeze this picture)")
         pause.setEnabled(self.feed is not None)
         pause.triggered.connect(self.wall.toggle_pause)
@@ -351,6 +451,8 @@ class VideoWall(QWidget):
 
     selection_changed = Signal(int)
     view_changed = Signal()
+    tag_requested = Signal(int)  # tile index: frozen and ready for boxes
+    boxes_changed = Signal(int, int)  # tile index, number of boxes
 
     def __init__(self, feeds: Sequence[TileFeed], layout: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -547,8 +649,26 @@ class VideoWall(QWidget):
 
     def toggle_pause(self) -> None:
         tile = self.selected_tile
-        if tile is not None:
+        if tile is not None and not tile.drawing:  # a tag in progress keeps its frozen picture
             tile.set_paused(not tile.paused)
+
+    def begin_tag(self) -> None:
+        """Freeze the selected tile at this instant and start drawing boxes on it."""
+        tile = self.selected_tile
+        if tile is None or tile.drawing:
+            return
+        for other in self.tiles:
+            if other is not tile and other.drawing:
+                other.set_paused(False)
+        if tile.start_drawing():
+            self.tag_requested.emit(tile.index)
+
+    def end_tag(self, index: int, resume: bool = True) -> None:
+        if 0 <= index < len(self.tiles):
+            tile = self.tiles[index]
+            tile.stop_drawing()
+            if resume:
+                tile.set_paused(False)
 
     def _on_tile_activated(self, index: int) -> None:
         self.select(index)
@@ -582,7 +702,12 @@ class VideoWall(QWidget):
             if combo == key_combination(action):
                 self.select(self._grid_step(action))
                 return
-        handlers = {"tile.single": self.toggle_single, "tile.back": self.show_all, "tile.pause": self.toggle_pause}
+        handlers = {
+            "tile.single": self.toggle_single,
+            "tile.back": self.show_all,
+            "tile.pause": self.toggle_pause,
+            "tile.tag": self.begin_tag,
+        }
         for action, handler in handlers.items():
             if combo == key_combination(action):
                 handler()

@@ -1,0 +1,135 @@
+"""The tagging flow at the console: the wall freezes a tile, the tag panel takes the keyboard,
+and the save goes to the sighting service in a worker with the frozen frame's capture time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from console.access import can
+from console.services import Services
+from console.sightings import NewSubject, SightingSaved, SubjectView, TagDraft, VehicleDraft
+from console.tasks import Tasks
+from console.types import Actor
+from console.vrm import check_vrm
+from widgets.main_window import MainWindow
+from widgets.tag_form import TagFields
+
+log = logging.getLogger("sentinel.tagging")
+
+
+def vrm_words(text: str, foreign: bool) -> tuple[bool, str]:
+    check = check_vrm(text, foreign=foreign)
+    return (True, f"{check.vrm} ({check.format})") if check.ok else (False, check.problem)
+
+
+class TagFlow(QObject):
+    saved = Signal(object)  # SightingSaved, after the record has it
+
+    def __init__(self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int) -> None:
+        super().__init__(window)
+        self.window, self.services, self.tasks = window, services, tasks
+        self.actor, self.operation_id = actor, operation_id
+        self.tile_index = -1
+        self.allowed = can(actor, "sighting.tag")
+        form = window.tag_panel.tag_form
+        form.vrm_checker = vrm_words
+        wall = window.wall
+        wall.tag_requested.connect(self.begin)
+        wall.boxes_changed.connect(self._on_boxes)
+        window.tag_panel.tag_start_requested.connect(wall.begin_tag)
+        form.remove_box_requested.connect(self._remove_box)
+        form.cancel_requested.connect(self.cancel)
+        form.subject_search.connect(self._search_subjects)
+        form.save_requested.connect(self.save)
+        self.tasks.submit(
+            lambda: services.sightings.categories(operation_id),
+            lambda cats: form.set_categories([(c.key, c.label, c.kind) for c in cats]),
+            lambda e: log.error("categories not read: %s", e),
+        )
+
+    def begin(self, index: int) -> None:
+        wall, panel = self.window.wall, self.window.tag_panel
+        if not self.allowed:
+            wall.end_tag(index)
+            panel.end_tag(f"A {self.actor.role} cannot tag sightings.")
+            return
+        if panel.tagging and self.tile_index != index:
+            wall.end_tag(self.tile_index)  # one tag at a time: the earlier one is given up
+        self.tile_index = index
+        tile = wall.tiles[index]
+        assert tile.feed is not None
+        when = tile.frozen_time()
+        stamp = when.astimezone().strftime("%H:%M:%S") if when else "?"
+        self.window.tag_dock.show()
+        self.window.tag_dock.raise_()
+        panel.begin_tag(f"Tag on tile {index + 1}: {tile.feed.camera_name}, frame of {stamp}")
+
+    def _on_boxes(self, index: int, count: int) -> None:
+        if index == self.tile_index:
+            self.window.tag_panel.tag_form.show_boxes(count)
+
+    def _remove_box(self) -> None:
+        if 0 <= self.tile_index < len(self.window.wall.tiles):
+            self.window.wall.tiles[self.tile_index].remove_last_box()
+
+    def cancel(self) -> None:
+        self.window.wall.end_tag(self.tile_index)
+        self.window.tag_panel.end_tag("Tag cancelled; nothing was saved.")
+        self.tile_index = -1
+        self.window.wall.setFocus()
+
+    def _search_subjects(self, text: str, category_key: str) -> None:
+        form, sightings, oid = self.window.tag_panel.tag_form, self.services.sightings, self.operation_id
+
+        def shown(found: list[SubjectView]) -> None:
+            form.set_subjects([(x.id, x.reference, x.description) for x in found])
+
+        self.tasks.submit(
+            lambda: sightings.search_subjects(oid, text, category_key, limit=8),
+            shown,
+            lambda e: form.failed(f"subject search failed: {e}"),
+        )
+
+    def save(self, fields: TagFields) -> None:
+        wall, form = self.window.wall, self.window.tag_panel.tag_form
+        index = self.tile_index
+        if not 0 <= index < len(wall.tiles):
+            form.failed("no tile is being tagged")
+            return
+        tile = wall.tiles[index]
+        if tile.feed is None or tile.frozen_pixels is None:
+            form.failed("the frozen picture is gone; press the tag key again")
+            return
+        draft = TagDraft(
+            camera_key=tile.feed.camera_id,
+            captured_at=datetime.fromtimestamp(tile.frozen_ns / 1e9, UTC),
+            category_key=fields.category_key,
+            image=tile.frozen_pixels,
+            boxes=tuple(tile.boxes),
+            subject_id=fields.subject_id,
+            new_subject=NewSubject(fields.new_subject_description, fields.new_subject_age_band)
+            if fields.new_subject_description
+            else None,
+            vehicle=VehicleDraft(fields.vrm, fields.foreign, fields.make, fields.model, fields.colour)
+            if fields.vrm.strip()
+            else None,
+            direction=fields.direction,
+            notes=fields.notes,
+        )
+        actor, sightings, oid = self.actor, self.services.sightings, self.operation_id
+        work: Callable[[], SightingSaved] = lambda: sightings.save(actor, oid, draft)  # noqa: E731
+
+        def done(result: SightingSaved) -> None:
+            wall.end_tag(index)
+            who = result.vrm or result.subject_reference
+            lines = [f"Saved as record entry {result.result.seq}" + (f": {who}" if who else "."), *result.what_next]
+            self.window.tag_panel.end_tag("\n".join(lines))
+            self.tile_index = -1
+            wall.setFocus()
+            self.saved.emit(result)
+
+        self.tasks.submit(work, done, lambda e: form.failed(str(e)))

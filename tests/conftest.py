@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -95,15 +96,8 @@ def demo_clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tuple[object, Services]]:
-    """The console started on the demo operation (offscreen), as `make run` does; shut after."""
-    import shutil
-
-    from PySide6.QtWidgets import QApplication
-
-    from console.app import ConsoleSession
-
+def demo_settings(tmp_path: Path, demo_clips: Path) -> Settings:
+    """Settings of a demo console in ``tmp_path``, with the session's demo clips in place."""
     settings = Settings(
         data_dir=tmp_path / "data",
         db_url=f"sqlite:///{tmp_path / 'console.db'}",
@@ -113,7 +107,17 @@ def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tu
         demo=True,
     )
     shutil.copytree(demo_clips, settings.demo_clip_dir)
-    services = build_services(settings)
+    return settings
+
+
+@pytest.fixture
+def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tuple[object, Services]]:
+    """The console started on the demo operation (offscreen), as `make run` does; shut after."""
+    from PySide6.QtWidgets import QApplication
+
+    from console.app import ConsoleSession
+
+    services = build_services(demo_settings(tmp_path, demo_clips))
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     session = ConsoleSession(app, services)

@@ -4,7 +4,6 @@ the shift starts, a note lands in the record, closing ends the shift, and the re
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -15,22 +14,14 @@ from pytestqt.qtbot import QtBot
 
 from console.app import ConsoleSession, tier_words
 from console.services import build_services
-from console.settings import Settings
 from console.verify import verify
+from tests.conftest import demo_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        db_url=f"sqlite:///{tmp_path / 'console.db'}",
-        anchor_path=tmp_path / "anchors.jsonl",
-        console_id="test-console",
-        operation="demo",
-        demo=True,
-    )
-    shutil.copytree(demo_clips, settings.demo_clip_dir)
+    settings = demo_settings(tmp_path, demo_clips)
     services = build_services(settings)
     app = QApplication.instance()
     assert isinstance(app, QApplication)

@@ -64,7 +64,9 @@ def test_tag_a_vehicle_from_the_wall(qtbot: QtBot, demo_console: tuple[Any, Serv
         assert vehicle is not None and (vehicle.vrm, vehicle.colour) == ("OY09 FEU", "Silver")
         assert frozen_at is not None and abs((sighting.captured_at - frozen_at).total_seconds()) < 0.001
         assert Path(sighting.still_path).is_file()
-        assert len(eval(sighting.boxes)) == 1
+        assert len(json.loads(sighting.boxes)) == 1
+        camera = s.get(Camera, sighting.camera_id)
+        assert camera is not None and camera.key == camera_key
     assert services.record.latest(1)[0].kind == "sighting.tagged"
 
 

@@ -23,7 +23,19 @@ from console.text import clean_text
 from console.types import ActionResult, Actor
 from console.vrm import check_vrm, compact
 from storage.db import Database
-from storage.models import Camera, Category, Location, Operation, Operator, Outcome, Sighting, Subject, Tier, Vehicle
+from storage.models import (
+    Camera,
+    Category,
+    Location,
+    Operation,
+    Operator,
+    Outcome,
+    RecordEntry,
+    Sighting,
+    Subject,
+    Tier,
+    Vehicle,
+)
 from video.stills import Box, encode_stills
 
 STOP_CHECK = "stop_check"
@@ -348,6 +360,68 @@ class SightingService:
                 reference = subject_history.reference
                 next_steps.append(subject_history.words())
         return SightingSaved(result, sighting_id, reference, vrm, tuple(next_steps))
+
+    # -- corrections --------------------------------------------------------------------------------
+
+    def correct(
+        self,
+        actor: Actor,
+        operation_id: int,
+        sighting_id: int,
+        reason: str,
+        *,
+        notes: str | None = None,
+        vehicle: VehicleDraft | None = None,
+        action_id: str | None = None,
+    ) -> ActionResult:
+        """A correction is a new record entry that refers to the entry it corrects; the domain
+        row then holds the corrected value (verify checks it against the new entry's digest)."""
+        reason = clean_text(reason, "Reason for the correction", 500, required=True)
+        new_notes = clean_text(notes, "Notes", 2000, multiline=True) if notes is not None else None
+        check = None
+        if vehicle is not None:
+            check = check_vrm(vehicle.vrm, foreign=vehicle.foreign)
+            if not check.ok:
+                raise SightingError(check.problem)
+
+        def write(ctx: ActionContext) -> EntryDraft:
+            s = ctx.session
+            sighting = s.get(Sighting, sighting_id)
+            if sighting is None or sighting.operation_id != operation_id:
+                raise SightingError(f"no sighting {sighting_id} in this operation")
+            original = s.scalar(
+                select(RecordEntry.seq)
+                .where(RecordEntry.ref_type == "sighting", RecordEntry.ref_id == str(sighting_id))
+                .order_by(RecordEntry.seq)
+                .limit(1)
+            )
+            changed = []
+            if new_notes is not None and new_notes != sighting.notes:
+                sighting.notes = new_notes
+                changed.append("notes")
+            if check is not None:
+                current = s.get(Vehicle, sighting.vehicle_id) if sighting.vehicle_id else None
+                if current is None or current.vrm != check.vrm:
+                    row = s.scalars(select(Vehicle).filter_by(operation_id=operation_id, vrm=check.vrm)).first()
+                    if row is None:
+                        row = Vehicle(operation_id=operation_id, vrm=check.vrm, foreign_format=check.foreign)
+                        s.add(row)
+                        s.flush()
+                    sighting.vehicle_id = row.id
+                    changed.append("vehicle")
+            if not changed:
+                raise SightingError("Nothing was changed, so there is nothing to correct.")
+            s.flush()
+            return EntryDraft(
+                kind="sighting.corrected",
+                text=f"Sighting {sighting_id} corrected: {', '.join(changed)}",
+                ref_type="sighting",
+                ref_id=str(sighting_id),
+                payload={"changed": changed, "reason": reason},
+                corrects_seq=original,
+            )
+
+        return self._record.perform(actor, "sighting.tag", write, operation_id=operation_id, action_id=action_id)
 
     # -- registers ------------------------------------------------------------------------------
 

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from console.access import can
 from console.services import Services
-from console.sightings import NewSubject, SightingSaved, SubjectView, TagDraft, VehicleDraft
+from console.sightings import NewSubject, SightingFilter, SightingSaved, SubjectView, TagDraft, VehicleDraft
 from console.tasks import Tasks
-from console.types import Actor
+from console.types import ActionResult, Actor, EntryView
 from console.vrm import check_vrm
+from widgets.correction_dialog import CorrectionDialog
 from widgets.main_window import MainWindow
 from widgets.tag_form import TagFields
 
@@ -133,3 +136,88 @@ class TagFlow(QObject):
             self.saved.emit(result)
 
         self.tasks.submit(work, done, lambda e: form.failed(str(e)))
+
+
+class SightingsFlow(QObject):
+    """Feeds the sightings dock from the service (in workers) and handles corrections."""
+
+    def __init__(self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int) -> None:
+        super().__init__(window)
+        self.window, self.services, self.tasks = window, services, tasks
+        self.actor, self.operation_id = actor, operation_id
+        view = window.sightings
+        view.query_changed.connect(self.load)
+        view.still_requested.connect(self._load_still)
+        view.correction_requested.connect(self._correct)
+        oid, sightings, ops = operation_id, services.sightings, services.operations
+
+        def choices() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+            cats = [(c.key, c.label) for c in sightings.categories(oid)]
+            cams = [(c.key, c.name) for c in ops.cameras(oid)]
+            return cats, cams
+
+        def shown(result: tuple[list[tuple[str, str]], list[tuple[str, str]]]) -> None:
+            view.set_choices(*result)
+            view.ask()
+
+        tasks.submit(choices, shown, lambda e: log.error("sighting filters not read: %s", e))
+
+    def refresh(self) -> None:
+        self.window.sightings.ask()
+
+    def on_entries(self, entries: list[EntryView]) -> None:
+        if any(e.kind.startswith("sighting.") for e in entries):
+            self.refresh()
+
+    def load(self, query: dict[str, Any]) -> None:
+        hours = int(query.get("hours") or 0)
+        where = SightingFilter(
+            category_key=query.get("category", ""),
+            camera_key=query.get("camera", ""),
+            since=datetime.now(UTC) - timedelta(hours=hours) if hours else None,
+            text=query.get("text", ""),
+        )
+        sightings, oid, view = self.services.sightings, self.operation_id, self.window.sightings
+        self.tasks.submit(
+            lambda: sightings.list(oid, where, limit=500),
+            view.show_rows,
+            lambda e: view.message.setText(str(e)),
+        )
+
+    def _load_still(self, sighting_id: int, path: str) -> None:
+        view = self.window.sightings
+
+        def read() -> bytes:
+            try:
+                return Path(path).read_bytes()
+            except OSError as exc:
+                log.error("still of sighting %s not readable: %s", sighting_id, exc)
+                return b""
+
+        self.tasks.submit(read, lambda data: view.show_still(sighting_id, data))
+
+    def _correct(self, sighting_id: int) -> None:
+        view = self.window.sightings
+        row = next((r for r in view.model.rows if r.id == sighting_id), None)
+        if row is None:
+            return
+        dialog = CorrectionDialog(
+            f"{row.category_label} on {row.camera_name}, {row.captured_at.astimezone():%d %b %H:%M:%S}",
+            row.vrm,
+            row.notes,
+            self.window,
+        )
+        if dialog.exec() != CorrectionDialog.DialogCode.Accepted:
+            return
+        vrm, notes, reason = dialog.changed_vrm(), dialog.changed_notes(), dialog.reason.text()
+        actor, sightings, oid = self.actor, self.services.sightings, self.operation_id
+
+        def work() -> ActionResult:
+            vehicle = VehicleDraft(vrm) if vrm is not None else None
+            return sightings.correct(actor, oid, sighting_id, reason, notes=notes, vehicle=vehicle)
+
+        def done(result: ActionResult) -> None:
+            view.message.setText(f"Corrected in record entry {result.seq}; the original stays in the record.")
+            self.refresh()
+
+        self.tasks.submit(work, done, lambda e: view.message.setText(f"Not corrected: {e}"))

@@ -197,3 +197,26 @@ def test_an_auditor_cannot_tag(demo: Services) -> None:
     auditor = demo.operations.operator("auditor.demo", "test-console")
     with pytest.raises(PermissionDenied):
         demo.sightings.save(auditor, op_id(demo), vehicle_tag("OY09 FEU", datetime.now(UTC)))
+
+
+def test_a_correction_is_a_new_entry_referring_to_the_old_and_verifies(demo: Services, controller: Actor) -> None:
+    oid = op_id(demo)
+    saved = demo.sightings.save(controller, oid, vehicle_tag("AB12 CDF", datetime.now(UTC), notes="blue car"))
+    result = demo.sightings.correct(
+        controller, oid, saved.sighting_id, "Misread the last letter", vehicle=VehicleDraft("ab12cde"), notes="silver car"
+    )
+    entry = demo.record.latest(1)[0]
+    assert entry.seq == result.seq and entry.kind == "sighting.corrected"
+    assert entry.corrects_seq == saved.result.seq
+    [view] = demo.sightings.list(oid)
+    assert (view.vrm, view.notes) == ("AB12 CDE", "silver car")
+    report = verify(demo.db)
+    assert report.ok, report.problems
+    with pytest.raises(SightingError, match="Nothing was changed"):
+        demo.sightings.correct(controller, oid, saved.sighting_id, "again", notes="silver car")
+    with pytest.raises(TextError, match="Reason for the correction is empty"):
+        demo.sightings.correct(controller, oid, saved.sighting_id, "  ", notes="x")
+    # the corrected row is now what verify protects
+    with demo.db.write.begin() as s:
+        s.execute(text("UPDATE sighting SET notes = 'blue car'"))
+    assert not verify(demo.db).ok

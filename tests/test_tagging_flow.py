@@ -68,6 +68,20 @@ def test_tag_a_vehicle_from_the_wall(qtbot: QtBot, demo_console: tuple[Any, Serv
         camera = s.get(Camera, sighting.camera_id)
         assert camera is not None and camera.key == camera_key
     assert services.record.latest(1)[0].kind == "sighting.tagged"
+    # the sightings dock shows it (the record feed tells it), with its still
+    view = window.sightings
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=15_000)
+    assert view.model.rows[0].vrm == "OY09 FEU" and view.model.data(view.model.index(0, 4)).endswith("◆ in area") is (
+        view.model.rows[0].in_prescribed_area
+    )
+    view.table.selectRow(0)
+    qtbot.waitUntil(lambda: view.still.pixmap() is not None and not view.still.pixmap().isNull(), timeout=15_000)
+    view.search.setText("9f")
+    qtbot.waitUntil(lambda: "at least 3 characters" in view.message.text(), timeout=5_000)
+    view.search.setText("zz99")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=15_000)
+    view.search.setText("09 fe")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=15_000)
 
 
 def test_tag_a_new_subject_and_cancel_another(qtbot: QtBot, demo_console: tuple[Any, Services]) -> None:

@@ -32,6 +32,7 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("tile.tag", "T", "Tag: freeze the selected tile and draw boxes on it", WALL),
     Shortcut("record.filter", "Ctrl+Shift+F", "Filter the operation record"),
     Shortcut("board", "Ctrl+B", "Go to the dispatch board"),
+    Shortcut("sightings", "Ctrl+G", "Go to the sightings list (search by VRM or subject)"),
     Shortcut("wall", "Ctrl+W", "Go to the video wall"),
     Shortcut("tile.single", "Return", "Selected camera full size, or back to the wall", WALL),
     Shortcut("tile.back", "Esc", "Back to the whole wall", WALL),

@@ -15,11 +15,12 @@ from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
 from widgets.record_view import RecordModel, RecordView
+from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
 from widgets.tag_panel import TagPanel
 from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 
 class MainWindow(QMainWindow):
@@ -53,6 +54,12 @@ class MainWindow(QMainWindow):
             "Operation record", "recordDock", self.record_view, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.camera_dock = self._dock("Cameras", "cameraDock", self.camera_list, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.sightings = SightingsView()
+        self.sightings_dock = self._dock(
+            "Sightings", "sightingsDock", self.sightings, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.record_dock, self.sightings_dock)
+        self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
         self.help_overlay = HelpOverlay(self)
@@ -87,6 +94,7 @@ class MainWindow(QMainWindow):
             "note": self._focus_note,
             "record.filter": self._focus_record_filter,
             "board": self._focus_board,
+            "sightings": self._focus_sightings,
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -130,6 +138,11 @@ class MainWindow(QMainWindow):
         if index < len(self.wall.tiles):
             self.wall.select(index)
             self.wall.setFocus()
+
+    def _focus_sightings(self) -> None:
+        self.sightings_dock.show()
+        self.sightings_dock.raise_()
+        self.sightings.search.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

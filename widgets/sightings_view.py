@@ -1,0 +1,223 @@
+"""The sightings dock: newest first, filtered by category, camera, period and text (a VRM or
+subject fragment of 3 or more characters); the selected sighting's still below the list.
+It asks for rows and stills by signal; the console answers from a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+PERIODS = (("Last 12 hours", 12), ("Last 24 hours", 24), ("Last 7 days", 24 * 7), ("Last 28 days", 24 * 28), ("All", 0))
+SEARCH_MIN = 3
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class SightingRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def captured_at(self) -> datetime: ...
+    @property
+    def category_label(self) -> str: ...
+    @property
+    def camera_name(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def in_prescribed_area(self) -> bool: ...
+    @property
+    def operator(self) -> str: ...
+    @property
+    def subject_reference(self) -> str: ...
+    @property
+    def vrm(self) -> str: ...
+    @property
+    def notes(self) -> str: ...
+    @property
+    def still_path(self) -> str: ...
+
+
+HEADERS = ("Time", "Category", "Who / vehicle", "Camera", "Where", "Operator", "Notes")
+
+
+class SightingsModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[SightingRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.rows[index.row()]
+        where = row.location + ("  ◆ in area" if row.in_prescribed_area else "")
+        values = (
+            row.captured_at.astimezone().strftime("%d %b %H:%M:%S"),
+            row.category_label,
+            row.vrm or row.subject_reference,
+            row.camera_name,
+            where,
+            row.operator,
+            row.notes.replace("\n", " "),
+        )
+        return values[index.column()]
+
+
+class SightingsView(QWidget):
+    query_changed = Signal(dict)  # {"category": key, "camera": key, "hours": int, "text": str}
+    still_requested = Signal(int, str)  # sighting id, path
+    correction_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sightingsView")
+        self.category = QComboBox()
+        self.category.addItem("All categories", "")
+        self.camera = QComboBox()
+        self.camera.addItem("All cameras", "")
+        self.period = QComboBox()
+        for words, hours in PERIODS:
+            self.period.addItem(words, hours)
+        self.period.setCurrentIndex(1)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("VRM or subject: 3 characters or more")
+        self.search.setClearButtonEnabled(True)
+        self.message = QLabel("")
+        self.message.setObjectName("panelStatus")
+        self.model = SightingsModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.still = QLabel("Select a sighting to see its still")
+        self.still.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.still.setMinimumHeight(120)
+        self.correct = QPushButton("Correct this sighting…")
+        self.correct.setEnabled(False)
+        filters = QHBoxLayout()
+        for widget in (self.category, self.camera, self.period):
+            filters.addWidget(widget)
+        filters.addWidget(self.search, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.still, 1)
+        lower_layout.addWidget(self.correct)
+        split.addWidget(lower)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(filters)
+        layout.addWidget(self.message)
+        layout.addWidget(split, 1)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.ask)
+        for combo in (self.category, self.camera, self.period):
+            combo.currentIndexChanged.connect(lambda _: self._debounce.start())
+        self.search.textChanged.connect(lambda _: self._debounce.start())
+        self.table.selectionModel().currentRowChanged.connect(self._on_row)
+        self.correct.clicked.connect(self._on_correct)
+        self._still_for = -1
+
+    def set_choices(self, categories: Sequence[tuple[str, str]], cameras: Sequence[tuple[str, str]]) -> None:
+        """(key, words) for the category and camera filters."""
+        for combo, choices in ((self.category, categories), (self.camera, cameras)):
+            for key, words in choices:
+                combo.addItem(words, key)
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "category": self.category.currentData() or "",
+            "camera": self.camera.currentData() or "",
+            "hours": int(self.period.currentData() or 0),
+            "text": self.search.text().strip(),
+        }
+
+    def ask(self) -> None:
+        query = self.query()
+        if 0 < len(query["text"]) < SEARCH_MIN:
+            self.message.setText(f"Type at least {SEARCH_MIN} characters to search.")
+            return
+        self.message.setText("")
+        self.query_changed.emit(query)
+
+    def show_rows(self, rows: Sequence[SightingRow]) -> None:
+        selected = self.selected_id()
+        self.model.set_rows(rows)
+        self.message.setText("" if rows else "No sightings match.")
+        for n, row in enumerate(self.model.rows):
+            if row.id == selected:
+                self.table.selectRow(n)
+                break
+
+    def selected_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.rows[index.row()].id if index.isValid() and index.row() < len(self.model.rows) else None
+
+    def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.correct.setEnabled(False)
+            return
+        row = self.model.rows[current.row()]
+        self.correct.setEnabled(True)
+        if row.id != self._still_for:
+            self._still_for = row.id
+            self.still.setText("Loading the still…")
+            self.still_requested.emit(row.id, row.still_path)
+
+    def show_still(self, sighting_id: int, data: bytes) -> None:
+        if sighting_id != self._still_for:
+            return  # an older request answered late
+        pixmap = QPixmap()
+        if not data or not pixmap.loadFromData(data):
+            self.still.setText("The still is missing or unreadable: tell the supervisor.")
+            return
+        self.still.setPixmap(
+            pixmap.scaled(
+                self.still.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        )
+
+    def _on_correct(self) -> None:
+        selected = self.selected_id()
+        if selected is not None:
+            self.correction_requested.emit(selected)

@@ -202,8 +202,9 @@ def test_an_auditor_cannot_tag(demo: Services) -> None:
 def test_a_correction_is_a_new_entry_referring_to_the_old_and_verifies(demo: Services, controller: Actor) -> None:
     oid = op_id(demo)
     saved = demo.sightings.save(controller, oid, vehicle_tag("AB12 CDF", datetime.now(UTC), notes="blue car"))
+    why = "Misread the last letter"
     result = demo.sightings.correct(
-        controller, oid, saved.sighting_id, "Misread the last letter", vehicle=VehicleDraft("ab12cde"), notes="silver car"
+        controller, oid, saved.sighting_id, why, vehicle=VehicleDraft("ab12cde"), notes="silver car"
     )
     entry = demo.record.latest(1)[0]
     assert entry.seq == result.seq and entry.kind == "sighting.corrected"

@@ -164,10 +164,21 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def machine_busy_ticks() -> int:
-    """Busy ticks of the whole machine (all but idle and iowait), from /proc/stat."""
+def machine_ticks() -> tuple[int, int]:
+    """Busy ticks of the whole machine (all but idle, iowait and steal) and steal ticks (the
+    hypervisor ran someone else on our CPUs), from /proc/stat."""
     values = [int(v) for v in (_read("/proc/stat") or "cpu 0 0 0 0").splitlines()[0].split()[1:]]
-    return sum(values) - values[3] - (values[4] if len(values) > 4 else 0)
+    values += [0] * (8 - len(values))
+    steal = values[7]
+    return sum(values[:8]) - values[3] - values[4] - steal, steal
+
+
+def all_process_ticks() -> dict[int, int]:
+    found: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (ticks := cpu_ticks(int(entry))) is not None:
+            found[int(entry)] = ticks
+    return found
 
 
 def _status_kb(pid: int, key: str) -> int:
@@ -483,6 +494,8 @@ class Snapshot:
     ticks: dict[int, int]
     threads: dict[int, int]
     busy: int
+    steal: int
+    everyone: dict[int, int]
 
 
 def _processes(feeds: Sequence[CameraFeed]) -> dict[int, str]:
@@ -519,7 +532,8 @@ def snapshot(feeds: Sequence[CameraFeed], pids: Sequence[int]) -> Snapshot:
         {feed.camera_id: feed.stats().frames_in for feed in feeds},
         ticks_by_pid,
         threads,
-        machine_busy_ticks(),
+        *machine_ticks(),
+        all_process_ticks(),
     )
 
 
@@ -654,6 +668,15 @@ class WallRun:
         wall_cores = sum(by_role.values())
         others = {name: _cores(delta(pid), span) for pid, name in outside.items()}
         busy = _cores(last.busy - first.busy, span)
+        known = set(roles) | set(outside)
+        strangers = sorted(
+            (
+                (_cores(ticks - first.everyone[pid], span), pid)
+                for pid, ticks in last.everyone.items()
+                if pid in first.everyone and pid not in known
+            ),
+            reverse=True,
+        )
         stalls = self.probe.stalls_ms
         return {
             "seconds": round(span, 2),
@@ -670,7 +693,13 @@ class WallRun:
                 **{name: round(value, 3) for name, value in others.items()},
                 "machine_busy": round(busy, 3),
                 "outside_benchmark": round(busy - wall_cores - sum(others.values()), 3),
+                "steal": round(_cores(last.steal - first.steal, span), 3),
             },
+            "outside_processes": [
+                {"pid": pid, "command": _cmdline(pid)[:120] or _comm(pid), "cores": round(cores, 3)}
+                for cores, pid in strangers[:5]
+                if cores >= 0.01
+            ],
             "console_threads": threads,
             "memory": mem,
             "helpers_replaced": replaced,
@@ -1071,12 +1100,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         baseline=baseline,
         processes=measured["processes"],
         helpers_replaced=measured["helpers_replaced"],
+        outside_processes=measured["outside_processes"],
     )
-    outside = cores["outside_benchmark"]
-    if outside > DISTURBED_CORES:
+    outside, steal = cores["outside_benchmark"], cores["steal"]
+    if outside > DISTURBED_CORES or steal > DISTURBED_CORES:
         result["disturbed"] = (
-            f"{outside:.2f} cores were used by processes outside this benchmark during the measurement: "
-            "CPU and frame-rate figures may be disturbed; repeat the run"
+            f"{outside:.2f} cores were used by processes outside this benchmark and {steal:.2f} cores were "
+            "taken by the hypervisor (steal) during the measurement: CPU and frame-rate figures may be "
+            "disturbed; repeat the run"
         )
     result["targets"] = _targets(args, aggregates, restart)
     result["pass"] = all(t["pass"] for t in result["targets"]) if result["targets"] else None

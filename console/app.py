@@ -24,7 +24,7 @@ from console.demo import DEMO_CONTROLLER, ensure_demo_operation
 from console.feed import RecordFeed
 from console.services import Services, build_services
 from console.settings import Settings
-from console.tagging import SightingsFlow, TagFlow
+from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
 from storage.db import StorageError
@@ -137,10 +137,12 @@ class ConsoleSession:
         window.close_requested.connect(self._end_shift_then_close)
         self.tag_flow = TagFlow(window, s, self.tasks, actor, op.id)
         self.sightings_flow = SightingsFlow(window, s, self.tasks, actor, op.id)
+        self.registers_flow = RegistersFlow(window, s, self.tasks, actor, op.id)
 
         feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
         self.tag_flow.saved.connect(lambda _: feed.poll())
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
+        feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from console.anchors import AnchorFile
 from console.operation import OperationService
 from console.record import RecordService
+from console.registers import RegisterService
 from console.settings import Settings
 from console.shift import ShiftService
 from console.sightings import SightingService
@@ -23,6 +24,7 @@ class Services:
     shifts: ShiftService
     views: ViewService
     sightings: SightingService
+    registers: RegisterService
     anchors: AnchorFile
 
     def anchor(self, reason: str) -> None:
@@ -46,5 +48,6 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         shifts=ShiftService(db, record),
         views=ViewService(db, settings.operation),
         sightings=SightingService(db, record, settings.stills_dir),
+        registers=RegisterService(db, record),
         anchors=AnchorFile(settings.anchor_path),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from console.access import can
+from console.registers import SENSITIVE_FIELDS, SensitiveData
 from console.services import Services
 from console.sightings import NewSubject, SightingFilter, SightingSaved, SubjectView, TagDraft, VehicleDraft
 from console.tasks import Tasks
@@ -221,3 +222,63 @@ class SightingsFlow(QObject):
             self.refresh()
 
         self.tasks.submit(work, done, lambda e: view.message.setText(f"Not corrected: {e}"))
+
+
+class RegistersFlow(QObject):
+    """Feeds the subject and vehicle registers; special-category data only through the audited
+    service call, and only for roles that may see it."""
+
+    def __init__(self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int) -> None:
+        super().__init__(window)
+        self.window, self.services, self.tasks = window, services, tasks
+        self.actor, self.operation_id = actor, operation_id
+        view = window.registers
+        view.set_permissions(can(actor, "sensitive.read"), can(actor, "sensitive.write"))
+        view.subjects_wanted.connect(self.load_subjects)
+        view.vehicles_wanted.connect(self.load_vehicles)
+        view.subject_selected.connect(self._history)
+        view.sensitive_requested.connect(self._read_sensitive)
+        view.sensitive_save_requested.connect(self._write_sensitive)
+        self.refresh()
+
+    def refresh(self) -> None:
+        view = self.window.registers
+        self.load_subjects(view.subject_search.text())
+        self.load_vehicles(view.vehicle_search.text())
+
+    def on_entries(self, entries: list[EntryView]) -> None:
+        if any(e.kind.startswith(("sighting.", "outcome.")) for e in entries):
+            self.refresh()
+
+    def load_subjects(self, text: str) -> None:
+        registers, oid, view = self.services.registers, self.operation_id, self.window.registers
+        self.tasks.submit(lambda: registers.subjects(oid, text), view.subject_model.set_rows, self._failed)
+
+    def load_vehicles(self, text: str) -> None:
+        registers, oid, view = self.services.registers, self.operation_id, self.window.registers
+        self.tasks.submit(lambda: registers.vehicles(oid, text), view.vehicle_model.set_rows, self._failed)
+
+    def _history(self, subject_id: int) -> None:
+        sightings, oid, view = self.services.sightings, self.operation_id, self.window.registers
+        self.tasks.submit(lambda: sightings.subject_history(oid, subject_id).words(), view.show_history, self._failed)
+
+    def _read_sensitive(self, subject_id: int, reason: str) -> None:
+        registers, oid, actor, view = self.services.registers, self.operation_id, self.actor, self.window.registers
+
+        def shown(data: SensitiveData) -> None:
+            view.show_sensitive_data(subject_id, {f: getattr(data, f) for f in SENSITIVE_FIELDS})
+
+        self.tasks.submit(lambda: registers.read_sensitive(actor, oid, subject_id, reason), shown, self._failed)
+
+    def _write_sensitive(self, subject_id: int, values: dict[str, str]) -> None:
+        registers, oid, actor, view = self.services.registers, self.operation_id, self.actor, self.window.registers
+        data = SensitiveData(subject_id, **{f: values.get(f, "") for f in SENSITIVE_FIELDS})
+        self.tasks.submit(
+            lambda: registers.write_sensitive(actor, oid, data),
+            lambda result: view.say(f"Saved in record entry {result.seq}."),
+            self._failed,
+        )
+
+    def _failed(self, error: BaseException) -> None:
+        log.error("registers: %s", error)
+        self.window.registers.say(str(error))

@@ -82,6 +82,9 @@ def test_tag_a_vehicle_from_the_wall(qtbot: QtBot, demo_console: tuple[Any, Serv
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=15_000)
     view.search.setText("09 fe")
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=15_000)
+    vehicles = window.registers.vehicle_model
+    qtbot.waitUntil(lambda: [r.vrm for r in vehicles.rows] == ["OY09 FEU"], timeout=15_000)
+    assert vehicles.rows[0].seen_7_days == 1
 
 
 def test_tag_a_new_subject_and_cancel_another(qtbot: QtBot, demo_console: tuple[Any, Services]) -> None:
@@ -96,6 +99,11 @@ def test_tag_a_new_subject_and_cancel_another(qtbot: QtBot, demo_console: tuple[
     panel = window.tag_panel
     qtbot.waitUntil(lambda: "SW-001" in panel.tag_result.text(), timeout=15_000)
     assert "First official warning may be given" in panel.tag_result.text()  # the demo is in Tier 2
+    registers = window.registers
+    qtbot.waitUntil(lambda: [r.reference for r in registers.subject_model.rows] == ["SW-001"], timeout=15_000)
+    assert registers.sensitive_box.isHidden()  # a controller never sees special-category data
+    registers.subject_table.selectRow(0)
+    qtbot.waitUntil(lambda: "SW-001: 1 sighting(s)" in registers.subject_history.text(), timeout=15_000)
     # the next tag finds the subject by description; Esc gives the tag up and saves nothing
     start_tag(qtbot, window, 0)
     form.category.setCurrentIndex(form.category.findData("sex_worker"))

@@ -15,6 +15,7 @@ from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
 from widgets.record_view import RecordModel, RecordView
+from widgets.registers_view import RegistersView
 from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
 from widgets.tag_panel import TagPanel
@@ -58,7 +59,12 @@ class MainWindow(QMainWindow):
         self.sightings_dock = self._dock(
             "Sightings", "sightingsDock", self.sightings, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.registers = RegistersView()
+        self.registers_dock = self._dock(
+            "Registers", "registersDock", self.registers, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.tabifyDockWidget(self.record_dock, self.sightings_dock)
+        self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import gc
 import json
 import logging
 import math
@@ -487,6 +488,39 @@ class StallProbe:
         self.last = now
 
 
+class GcWatch:
+    """Python's cyclic garbage collector pauses (any thread) during the window: a GUI stall suspect."""
+
+    def __init__(self) -> None:
+        self.measuring = False
+        self.pauses: list[tuple[int, float, bool]] = []  # generation, ms, on the GUI thread
+        self._began = 0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter_ns()
+        elif self.measuring and self._began:
+            gui = threading.current_thread() is threading.main_thread()
+            self.pauses.append((int(info["generation"]), (time.perf_counter_ns() - self._began) / 1e6, gui))
+
+    def summary(self) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for generation in (0, 1, 2):
+            ms = [p[1] for p in self.pauses if p[0] == generation]
+            result[f"gen{generation}"] = {
+                "collections": len(ms),
+                "total_ms": round(sum(ms), 1),
+                "max_ms": _r(max(ms) if ms else None, 2),
+            }
+        result["on_gui_thread"] = sum(1 for p in self.pauses if p[2])
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._callback)
+
+
 @dataclass
 class Snapshot:
     mono: float
@@ -570,6 +604,7 @@ class WallRun:
         self.poll_timer.setInterval(SUPERVISOR_POLL_MS)
         self.poll_timer.timeout.connect(self.supervisor.poll)
         self.probe = StallProbe()
+        self.gc_watch = GcWatch()
         self.outside: dict[int, str] = {}  # pids measured beside the wall's (server, X server)
 
     @property
@@ -601,7 +636,7 @@ class WallRun:
         roles = _processes(feeds)
         outside = dict(self.outside)
         first = snapshot(feeds, [*roles, *outside])
-        self.recorder.measuring = self.probe.measuring = True
+        self.recorder.measuring = self.probe.measuring = self.gc_watch.measuring = True
         if profiler is not None:
             profiler.enable()
         try:
@@ -609,7 +644,7 @@ class WallRun:
         finally:
             if profiler is not None:
                 profiler.disable()
-            self.recorder.measuring = self.probe.measuring = False
+            self.recorder.measuring = self.probe.measuring = self.gc_watch.measuring = False
         last = snapshot(feeds, [*roles, *outside])
         span = last.mono - first.mono
         mem = memory(roles)
@@ -686,7 +721,10 @@ class WallRun:
                 "p50": _r(_pct(stalls, 50), 2),
                 "p99": _r(_pct(stalls, 99), 2),
                 "max": _r(max(stalls) if stalls else None, 2),
+                "over_20ms": sum(1 for v in stalls if v > 20),
+                "over_50ms": sum(1 for v in stalls if v > 50),
             },
+            "gc_pauses": self.gc_watch.summary(),
             "cpu_cores": {
                 "wall_total": round(wall_cores, 3),
                 **{role: round(value, 3) for role, value in sorted(by_role.items())},
@@ -781,6 +819,7 @@ class WallRun:
         return result
 
     def close(self) -> None:
+        self.gc_watch.close()
         self.probe.timer.stop()
         self.poll_timer.stop()
         wall, self.wall = self.wall, None
@@ -1101,6 +1140,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         processes=measured["processes"],
         helpers_replaced=measured["helpers_replaced"],
         outside_processes=measured["outside_processes"],
+        gc_pauses=measured["gc_pauses"],
     )
     outside, steal = cores["outside_benchmark"], cores["steal"]
     if outside > DISTURBED_CORES or steal > DISTURBED_CORES:

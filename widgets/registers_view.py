@@ -3,73 +3,28 @@ the viewing to the record, and only for roles allowed to see it; it never reache
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QGroupBox,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-_Index = QModelIndex | QPersistentModelIndex
+from widgets.tables import RowsModel, rows_table
+
 SENSITIVE_FIELDS = ("ethnicity", "health", "dependency", "vulnerability")
 
 
 def _when(value: Any) -> str:
     return value.astimezone().strftime("%d %b %H:%M") if value is not None else "—"
-
-
-class RowsModel(QAbstractTableModel):
-    """Rows of any frozen dataclass, shown through (header, value-of-row) columns."""
-
-    def __init__(self, columns: Sequence[tuple[str, Callable[[Any], object]]]) -> None:
-        super().__init__()
-        self.columns = list(columns)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return str(self.columns[index.column()][1](self.rows[index.row()]))
-
-
-def _table(model: RowsModel) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
 
 
 class RegistersView(QTabWidget):
@@ -108,7 +63,7 @@ class RegistersView(QTabWidget):
         self.subject_search, self.vehicle_search = QLineEdit(), QLineEdit()
         self.subject_search.setPlaceholderText("Find a subject: reference or description")
         self.vehicle_search.setPlaceholderText("Find a vehicle: any part of the VRM")
-        self.subject_table, self.vehicle_table = _table(self.subject_model), _table(self.vehicle_model)
+        self.subject_table, self.vehicle_table = rows_table(self.subject_model), rows_table(self.vehicle_model)
         self.subject_history = QLabel("Select a subject to see the three-strikes position.")
         self.subject_history.setWordWrap(True)
         self.subject_history.setObjectName("panelStatus")

@@ -8,21 +8,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.tables import RowsModel, rows_table
 
 PERIODS = (("Last 12 hours", 12), ("Last 24 hours", 24), ("Last 7 days", 24 * 7), ("Last 28 days", 24 * 28), ("All", 0))
 SEARCH_MIN = 3
@@ -54,45 +53,22 @@ class SightingRow(Protocol):
     def still_path(self) -> str: ...
 
 
-HEADERS = ("Time", "Category", "Who / vehicle", "Camera", "Where", "Operator", "Notes")
+def _where(row: Any) -> str:
+    return row.location + ("  ◆ in area" if row.in_prescribed_area else "")
 
 
-class SightingsModel(QAbstractTableModel):
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[SightingRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        row = self.rows[index.row()]
-        where = row.location + ("  ◆ in area" if row.in_prescribed_area else "")
-        values = (
-            row.captured_at.astimezone().strftime("%d %b %H:%M:%S"),
-            row.category_label,
-            row.vrm or row.subject_reference,
-            row.camera_name,
-            where,
-            row.operator,
-            row.notes.replace("\n", " "),
-        )
-        return values[index.column()]
+def sightings_model() -> RowsModel:
+    return RowsModel(
+        [
+            ("Time", lambda r: r.captured_at.astimezone().strftime("%d %b %H:%M:%S")),
+            ("Category", lambda r: r.category_label),
+            ("Who / vehicle", lambda r: r.vrm or r.subject_reference),
+            ("Camera", lambda r: r.camera_name),
+            ("Where", _where),
+            ("Operator", lambda r: r.operator),
+            ("Notes", lambda r: r.notes.replace("\n", " ")),
+        ]
+    )
 
 
 class SightingsView(QWidget):
@@ -116,15 +92,8 @@ class SightingsView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.message = QLabel("")
         self.message.setObjectName("panelStatus")
-        self.model = SightingsModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.model = sightings_model()
+        self.table = rows_table(self.model)
         self.still = QLabel("Select a sighting to see its still")
         self.still.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.still.setMinimumHeight(120)

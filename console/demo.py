@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 from console.operation_file import OperationSpec, parse_operation
 from console.services import Services
+from console.sightings import NewSubject, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
+from video.demo_scenes import DemoCamera, render_scene
 
 DEMO_NAME = "demo"
 DEMO_CONTROLLER = "demo"
@@ -77,6 +79,63 @@ def seed_nights(services: Services, nights: int, *, seed: int = 7, now: datetime
         moments = sorted(start + timedelta(minutes=rng.randint(10, 11 * 60)) for _ in range(rng.randint(4, 8)))
         for when in moments:
             results.append(services.shifts.note(actor, op.id, rng.choice(NOTES), event_time=when))
+        results += _seed_sightings(services, actor, op.id, rng, start, end)
         results.append(services.shifts.end(actor, op.id, int(started.ref_id), event_time=end))
     services.anchor("demo seed")
+    return results
+
+
+# Plausible demo vehicles: (VRM, make, model, colour); some come back night after night.
+DEMO_VEHICLES = (
+    ("OY09 FEU", "Ford", "Focus", "Silver"),
+    ("LB17 KXR", "Vauxhall", "Astra", "Black"),
+    ("KN64 DWA", "BMW", "3 Series", "Blue"),
+    ("YR12 OPL", "Toyota", "Prius", "White"),
+    ("S456 HJK", "Volkswagen", "Golf", "Red"),
+    ("AB71 CDE", "Nissan", "Qashqai", "Grey"),
+)
+DEMO_PEOPLE = (
+    ("sex_worker", "Red coat, long dark hair"),
+    ("sex_worker", "Green jacket, white trainers"),
+    ("kerb_crawler", "Man in grey hoodie, on foot"),
+    ("controlling_individual", "Tall man, black puffer jacket, phone in hand"),
+)
+
+
+def _seed_sightings(
+    services: Services, actor: Actor, operation_id: int, rng: random.Random, start: datetime, end: datetime
+) -> list[ActionResult]:
+    """A night's sightings of people and vehicles, each with stills of the demo scene."""
+    cameras = [c for c in services.operations.cameras(operation_id) if c.kind == "demo"]
+    if not cameras:
+        return []
+    results = []
+    span = int((end - start).total_seconds())
+    for _ in range(rng.randint(3, 6)):
+        camera_index = rng.randrange(len(cameras))
+        camera = cameras[camera_index]
+        captured = start + timedelta(seconds=rng.randint(600, span - 600))
+        image = render_scene(
+            DemoCamera(camera.key, camera.name, camera_index + 1), rng.randint(0, 240), 12.5, (640, 360)
+        )
+        box = (rng.randint(40, 400), rng.randint(150, 220), rng.randint(80, 160), rng.randint(40, 90))
+        if rng.random() < 0.6:
+            vrm, make, model, colour = rng.choice(DEMO_VEHICLES)
+            draft = TagDraft(
+                camera.key, captured, "vehicle", image, (box,), vehicle=VehicleDraft(vrm, False, make, model, colour)
+            )
+        else:
+            category, description = rng.choice(DEMO_PEOPLE)
+            known = services.sightings.search_subjects(operation_id, description, category, limit=1)
+            draft = TagDraft(
+                camera.key,
+                captured,
+                category,
+                image,
+                (box,),
+                subject_id=known[0].id if known else None,
+                new_subject=None if known else NewSubject(description),
+            )
+        saved = services.sightings.save(actor, operation_id, draft, event_time=captured + timedelta(seconds=20))
+        results.append(saved.result)
     return results

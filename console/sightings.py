@@ -214,7 +214,15 @@ class SightingService:
 
     # -- saving a tag -------------------------------------------------------------------------
 
-    def save(self, actor: Actor, operation_id: int, draft: TagDraft, *, action_id: str | None = None) -> SightingSaved:
+    def save(
+        self,
+        actor: Actor,
+        operation_id: int,
+        draft: TagDraft,
+        *,
+        action_id: str | None = None,
+        event_time: datetime | None = None,
+    ) -> SightingSaved:
         action_id = action_id or new_action_id()
         notes = clean_text(draft.notes, "Notes", 2000, multiline=True)
         direction = clean_text(draft.direction, "Direction of travel", 40)
@@ -335,7 +343,9 @@ class SightingService:
             )
 
         try:
-            result = self._record.perform(actor, "sighting.tag", write, operation_id=operation_id, action_id=action_id)
+            result = self._record.perform(
+                actor, "sighting.tag", write, operation_id=operation_id, action_id=action_id, event_time=event_time
+            )
         except BaseException:
             for path in (boxed_path, clean_path):
                 path.unlink(missing_ok=True)

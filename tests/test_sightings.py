@@ -221,3 +221,19 @@ def test_a_correction_is_a_new_entry_referring_to_the_old_and_verifies(demo: Ser
     with demo.db.write.begin() as s:
         s.execute(text("UPDATE sighting SET notes = 'blue car'"))
     assert not verify(demo.db).ok
+
+
+def test_demo_seed_writes_sightings_with_stills_that_verify(services: Services) -> None:
+    from console.demo import seed_nights
+
+    seed_nights(services, 2)
+    oid = op_id(services)
+    seen = services.sightings.list(oid)
+    assert len(seen) >= 6
+    assert any(v.vrm for v in seen) and any(v.subject_reference for v in seen)
+    with services.db.read() as s:
+        for row in s.scalars(select(Sighting)):
+            assert hashlib.sha256(Path(row.still_path).read_bytes()).hexdigest() == row.still_sha256
+            assert row.captured_at < datetime.now(UTC)
+    report = verify(services.db, services.anchors.read())
+    assert report.ok, report.problems

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
@@ -478,23 +478,24 @@ class SightingService:
                 raise SightingError(f"Type at least {SEARCH_MIN} characters to search.")
             vrm_like = f"%{_escape_like(compact(fragment))}%"
             text_like = f"%{_escape_like(fragment.lower())}%"
-            with self._db.read() as s:
-                vehicles = s.scalars(
-                    select(Vehicle.id).where(
-                        Vehicle.operation_id == operation_id,
-                        func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
-                    )
-                ).all()
-                subjects = s.scalars(
-                    select(Subject.id).where(
-                        Subject.operation_id == operation_id,
-                        or_(
-                            func.lower(Subject.reference).like(text_like, escape="\\"),
-                            func.lower(Subject.description).like(text_like, escape="\\"),
-                        ),
-                    )
-                ).all()
-            query = query.where(or_(Sighting.vehicle_id.in_(vehicles), Sighting.subject_id.in_(subjects)))
+            vehicles = select(Vehicle.id).where(
+                Vehicle.operation_id == operation_id,
+                func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
+            )
+            subjects = select(Subject.id).where(
+                Subject.operation_id == operation_id,
+                or_(
+                    func.lower(Subject.reference).like(text_like, escape="\\"),
+                    func.lower(Subject.description).like(text_like, escape="\\"),
+                ),
+            )
+            # Each half walks its own index (sighting.vehicle_id, sighting.subject_id); a plain OR
+            # lets the planner walk every sighting by time instead.
+            matching = union(
+                select(Sighting.id).where(Sighting.vehicle_id.in_(vehicles)),
+                select(Sighting.id).where(Sighting.subject_id.in_(subjects)),
+            )
+            query = query.where(Sighting.id.in_(matching))
         query = query.order_by(Sighting.captured_at.desc(), Sighting.id.desc()).limit(limit)
         with self._db.read() as s:
             return [

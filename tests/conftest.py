@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,14 +112,19 @@ def demo_settings(tmp_path: Path, demo_clips: Path) -> Settings:
     return settings
 
 
-@pytest.fixture
-def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tuple[object, Services]]:
-    """The console started on the demo operation (offscreen), as `make run` does; shut after."""
+@contextmanager
+def console_session(
+    tmp_path: Path, demo_clips: Path, prepare: Callable[[Services], None] | None = None
+) -> Iterator[tuple[Any, Services]]:
+    """The console started on the demo operation (offscreen), as `make run` does; shut after.
+    ``prepare`` may change the database first (for example import a variant of the demo)."""
     from PySide6.QtWidgets import QApplication
 
     from console.app import ConsoleSession
 
     services = build_services(demo_settings(tmp_path, demo_clips))
+    if prepare is not None:
+        prepare(services)
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     session = ConsoleSession(app, services)
@@ -129,3 +136,9 @@ def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tu
             session.window.finish_close()
         session.shutdown()
         services.close()
+
+
+@pytest.fixture
+def demo_console(qtbot: object, tmp_path: Path, demo_clips: Path) -> Iterator[tuple[Any, Services]]:
+    with console_session(tmp_path, demo_clips) as started:
+        yield started

@@ -4,7 +4,9 @@ the frozen frame's capture time, and the panel says what matters next."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,10 @@ from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from console.demo import demo_spec, system_actor
 from console.services import Services
 from storage.models import Camera, Sighting, Subject, Vehicle
+from tests.conftest import console_session
 
 
 def start_tag(qtbot: QtBot, window: Any, index: int) -> Any:
@@ -115,3 +119,28 @@ def test_tag_a_new_subject_and_cancel_another(qtbot: QtBot, demo_console: tuple[
     with services.db.read() as s:
         assert len(s.scalars(select(Sighting)).all()) == 1
         assert [x.reference for x in s.scalars(select(Subject))] == ["SW-001"]
+
+
+def test_tag_a_car_on_real_street_footage(qtbot: QtBot, tmp_path: Path, demo_clips: Path, shared_footage: Path) -> None:
+    """The same flow on a file camera playing real footage (skips without ../shared/footage)."""
+    clip = shared_footage / "video" / "vehicle_counting_input_video.mp4"
+
+    def with_footage(services: Services) -> None:
+        spec = demo_spec(date.today())
+        cameras = list(spec.cameras)
+        cameras[1] = dataclasses.replace(cameras[1], kind="file", main_url=str(clip), sub_url="")
+        services.operations.import_spec(system_actor("test-console"), dataclasses.replace(spec, cameras=tuple(cameras)))
+
+    with console_session(tmp_path, demo_clips, with_footage) as (session, services):
+        window = session.window
+        tile = start_tag(qtbot, window, 1)
+        assert tile.feed.camera_id == "cam02" and tile.frame.source_width == 640  # the real clip, 640x352
+        frozen_at = tile.frozen_time()
+        form = window.tag_panel.tag_form
+        form.category.setCurrentIndex(form.category.findData("vehicle"))
+        qtbot.keyClicks(form.vrm, "KN64DWA")
+        qtbot.keyClick(form.vrm, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.tag_panel.tag_result.text().startswith("Saved"), timeout=15_000)
+        with services.db.read() as s:
+            sighting = s.scalars(select(Sighting)).one()
+            assert frozen_at is not None and abs((sighting.captured_at - frozen_at).total_seconds()) < 0.001

@@ -603,6 +603,9 @@ class WallRun:
         self.poll_timer = QTimer()
         self.poll_timer.setInterval(SUPERVISOR_POLL_MS)
         self.poll_timer.timeout.connect(self.supervisor.poll)
+        self.reniced: set[int] = set()
+        if args.helper_nice:
+            self.poll_timer.timeout.connect(self._renice_helpers)
         self.probe = StallProbe()
         self.gc_watch = GcWatch()
         self.outside: dict[int, str] = {}  # pids measured beside the wall's (server, X server)
@@ -611,6 +614,18 @@ class WallRun:
     def tiles(self) -> list[VideoTile]:
         assert self.wall is not None
         return [tile for tile in self.wall.tiles if tile.feed is not None]
+
+    def _renice_helpers(self) -> None:
+        """Diagnostic (--helper-nice): lower the helpers' priority from outside, as a helper
+        could do itself, to see what it does to the GUI's stalls and frame rate."""
+        for feed in self.feeds:
+            pid = feed.helper_pid
+            if pid is None or pid in self.reniced:
+                continue
+            with contextlib.suppress(OSError):
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    os.setpriority(os.PRIO_PROCESS, int(task), self.args.helper_nice)
+                self.reniced.add(pid)
 
     def start(self) -> float:
         """Show the wall and start capture; seconds until every tile painted a frame."""
@@ -1055,6 +1070,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "memory_minutes": args.memory_minutes,
             "wall_size": f"{WALL_W}x{WALL_H}",
             "profiled": bool(args.profile),
+            "helper_nice": args.helper_nice,
         }
         result["clips"] = clips
 
@@ -1239,6 +1255,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "sentinel-wall-clips"))
     parser.add_argument("--platform", choices=("auto", "xcb", "offscreen"), default="auto")
     parser.add_argument("--profile", help="cProfile the GUI thread (CPU time) over the window into this file")
+    parser.add_argument(
+        "--helper-nice",
+        type=int,
+        default=0,
+        help="diagnostic: renice the capture helpers to this value (the console does not do this)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON (else a readable table)")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--baseline-child", help=argparse.SUPPRESS)

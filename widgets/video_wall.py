@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QHelpEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -33,7 +34,7 @@ from PySide6.QtGui import (
     QPen,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QToolTip, QWidget
 
 from widgets.keymap import key_combination
 
@@ -109,6 +110,23 @@ class TileFeed(Protocol):
     def health(self) -> HealthLike: ...
     def want(self, width: int, height: int, main_stream: bool) -> None: ...
     def release(self) -> None: ...
+    def stats(self) -> object: ...  # fps_in, fps_shown, dropped, reconnects, restarts, last_frame_age_s ...
+
+
+def stats_words(stats: object) -> str:
+    """A feed's counters in words, for the tile's tooltip."""
+    get = stats.__getattribute__
+    age = get("last_frame_age_s")
+    width, height = get("source_size")
+    return "\n".join(
+        [
+            f"Stream: {get('stream')} ({width}×{height})" if width else f"Stream: {get('stream')}",
+            f"Frames in: {get('fps_in'):.1f}/s, shown: {get('fps_shown'):.1f}/s",
+            f"Dropped: {get('dropped')} of {get('frames_in')}",
+            f"Reconnects: {get('reconnects')}, decoder restarts: {get('restarts')}",
+            f"Last frame: {age:.1f} s ago" if age is not None else "Last frame: none yet",
+        ]
+    )
 
 
 def frame_time(captured_ns: int) -> datetime:
@@ -424,6 +442,18 @@ class VideoTile(QWidget):
             return
         event.acceptProposedAction()
         self.wall.select(self.index)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            if self.feed is None:
+                QToolTip.showText(event.globalPos(), "Empty tile: drag a camera here", self)
+            else:
+                words = (
+                    f"{self.feed.camera_name}: {self.health_words or 'connecting'}\n{stats_words(self.feed.stats())}"
+                )
+                QToolTip.showText(event.globalPos(), words, self)
+            return True
+        return super().event(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         self.wall.select(self.index)

@@ -26,6 +26,20 @@ class FakeHealth:
     words: str
 
 
+@dataclass(frozen=True)
+class FakeStats:
+    frames_in: int
+    frames_shown: int
+    fps_in: float = 25.0
+    fps_shown: float = 25.0
+    dropped: int = 0
+    reconnects: int = 0
+    restarts: int = 0
+    last_frame_age_s: float | None = 0.1
+    source_size: tuple[int, int] = (320, 180)
+    stream: str = "sub"
+
+
 class FakeFeed:
     def __init__(self, camera_id: str, name: str, location: str = "", size: tuple[int, int] = (320, 180)) -> None:
         self.camera_id = camera_id
@@ -60,3 +74,6 @@ class FakeFeed:
 
     def release(self) -> None:
         self.wanted = None
+
+    def stats(self) -> FakeStats:
+        return FakeStats(frames_in=self.published, frames_shown=self.acquired)

@@ -175,3 +175,12 @@ def test_click_selects_and_double_click_toggles_full_screen(qtbot: QtBot) -> Non
     assert wall.selected == 5 and wall.tiles[5].selected and not wall.tiles[0].selected
     qtbot.mouseDClick(wall.tiles[5], Qt.MouseButton.LeftButton)
     assert wall.single_view == 5
+
+
+def test_tooltip_words_carry_the_feed_counters(qtbot: QtBot) -> None:
+    from widgets.video_wall import stats_words
+
+    wall, feeds = make_wall(qtbot, 1)
+    feeds[0].push(100)
+    words = stats_words(feeds[0].stats())
+    assert "Stream: sub (320×180)" in words and "Frames in: 25.0/s" in words and "Last frame: 0.1 s ago" in words

@@ -178,9 +178,15 @@ def test_click_selects_and_double_click_toggles_full_screen(qtbot: QtBot) -> Non
 
 
 def test_tooltip_words_carry_the_feed_counters(qtbot: QtBot) -> None:
-    from widgets.video_wall import stats_words
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
 
     wall, feeds = make_wall(qtbot, 1)
     feeds[0].push(100)
-    words = stats_words(feeds[0].stats())
+    wall.check_health()
+    tile = wall.tiles[0]
+    QApplication.sendEvent(tile, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), tile.mapToGlobal(QPoint(5, 5))))
+    words = QToolTip.text()
+    assert words.startswith("Camera 0: live")
     assert "Stream: sub (320×180)" in words and "Frames in: 25.0/s" in words and "Last frame: 0.1 s ago" in words

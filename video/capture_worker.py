@@ -38,7 +38,7 @@ from video.sources import (
 )
 
 FIRST_RETRY_S = 0.5
-RETRY_CAP_S = 4.0  # the production cap: a camera back on the network is live again within it
+RETRY_CAP_S = 2.5  # the production cap: with 1-1.5 s to reopen a stream, a camera is back within 5 s
 JITTER = 0.25
 IDLE_POLL_S = 0.05
 PARENT_CHECK_S = 1.0

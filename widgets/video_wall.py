@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -25,16 +25,16 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
-    QHelpEvent,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QWidget
 
 from widgets.keymap import key_combination
 
@@ -129,6 +129,22 @@ def stats_words(stats: object) -> str:
     )
 
 
+_BACKGROUND = QColor("#05070a")
+_EMPTY_TIP = "Empty tile: drag a camera here"
+_SELECTED_PEN = QPen(QColor("#58a6ff"), 4)
+
+
+def _fill_margins(p: QPainter, rect: QRect, picture: QRectF) -> None:
+    """Fill only what the picture leaves uncovered (filling the whole tile costs 3x more)."""
+    x, y, w, h = rect.x(), rect.y(), rect.width(), rect.height()
+    if picture.left() - x > 0.5:
+        p.fillRect(QRectF(x, y, picture.left() - x + 1, h), _BACKGROUND)
+        p.fillRect(QRectF(picture.right() - 1, y, x + w - picture.right() + 1, h), _BACKGROUND)
+    if picture.top() - y > 0.5:
+        p.fillRect(QRectF(x, y, w, picture.top() - y + 1), _BACKGROUND)
+        p.fillRect(QRectF(x, picture.bottom() - 1, w, y + h - picture.bottom() + 1), _BACKGROUND)
+
+
 def frame_time(captured_ns: int) -> datetime:
     return datetime.fromtimestamp(captured_ns / 1e9, UTC)
 
@@ -158,6 +174,9 @@ class VideoTile(QWidget):
         self.health_words = ""
         self.live = False
         self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
+        self._overlay: QPixmap | None = None
+        self._overlay_key: tuple[object, ...] = ()
+        self._bar_height = 0
         self._press: QPoint | None = None
         self.setMinimumSize(120, 68)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -282,7 +301,13 @@ class VideoTile(QWidget):
 
     def check_health(self) -> None:
         if self.feed is None:
+            if self.toolTip() != _EMPTY_TIP:
+                self.setToolTip(_EMPTY_TIP)
             return
+        if self.underMouse() or not self.toolTip():
+            tip = f"{self.feed.camera_name}: {self.health_words or 'connecting'}\n{stats_words(self.feed.stats())}"
+            if tip != self.toolTip():
+                self.setToolTip(tip)
         health = self.feed.health()
         live = health.state == "live"
         if (health.words, live) != (self.health_words, self.live):
@@ -304,7 +329,8 @@ class VideoTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         rect = self.rect()
-        p.fillRect(rect, QColor("#05070a"))
+        if self.frame is None or self.frozen is not None:
+            p.fillRect(rect, _BACKGROUND)
         if self.frozen is not None:
             p.drawImage(self._fit(self.frozen.width(), self.frozen.height(), rect), self.frozen)
             if self.drawing:
@@ -315,13 +341,53 @@ class VideoTile(QWidget):
                 self.frame = frame
                 self.shown_sequence = frame.sequence
                 target = self._fit(frame.width, frame.height, rect)
+                _fill_margins(p, rect, target)
                 if target.width() > frame.width + 1:
                     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 p.drawImage(target, self._wrap(frame))
                 if self.on_paint is not None:
                     self.on_paint(self, frame)
-        self._paint_overlay(p, rect)
+            else:
+                p.fillRect(rect, _BACKGROUND)
+        if self.frame is None and self.frozen is None:
+            self._paint_overlay(p, rect)  # messages in the middle: rare, drawn directly
+        else:
+            self._paint_cached_overlay(p, rect)
         p.end()
+
+    def _paint_cached_overlay(self, p: QPainter, rect: QRect) -> None:
+        """The bars change at most once a second (the clock): render them once, then copy."""
+        shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
+        key = (
+            rect.size().toTuple(),
+            self.selected,
+            self.feed.camera_id if self.feed else "",
+            shown_ns // 1_000_000_000,
+            self.drawing,
+            self.frozen is not None,
+            self.live,
+            self.health_words,
+            self.devicePixelRatioF(),
+        )
+        if self._overlay_key != key or self._overlay is None:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(rect.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            self._bar_height = self._paint_overlay(painter, QRect(QPoint(0, 0), rect.size()))
+            painter.end()
+            self._overlay, self._overlay_key = pixmap, key
+        line = self._bar_height
+        top = QRect(0, 0, rect.width(), line)
+        bottom = QRect(0, rect.height() - line, rect.width(), line)
+        ratio = self.devicePixelRatioF()
+        for strip in (top, bottom):
+            source = QRectF(strip.x() * ratio, strip.y() * ratio, strip.width() * ratio, strip.height() * ratio)
+            p.drawPixmap(QRectF(strip), self._overlay, source)
+        if self.selected:
+            p.setPen(_SELECTED_PEN)
+            p.drawRect(rect.adjusted(2, 2, -2, -2))
 
     @staticmethod
     def _fit(w: int, h: int, rect: QRect) -> QRectF:
@@ -329,7 +395,8 @@ class VideoTile(QWidget):
         tw, th = w * scale, h * scale
         return QRectF(rect.x() + (rect.width() - tw) / 2, rect.y() + (rect.height() - th) / 2, tw, th)
 
-    def _paint_overlay(self, p: QPainter, rect: QRect) -> None:
+    def _paint_overlay(self, p: QPainter, rect: QRect) -> int:
+        """Draw the name bar, the time and health bar and any message; return the bar height."""
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, min(13.0, rect.height() / 22)))
         font.setBold(True)
@@ -385,8 +452,9 @@ class VideoTile(QWidget):
                     self.health_words or "connecting",
                 )
         if self.selected:
-            p.setPen(QPen(QColor("#58a6ff"), 4))
+            p.setPen(_SELECTED_PEN)
             p.drawRect(rect.adjusted(2, 2, -2, -2))
+        return line
 
     # -- mouse: select, full screen, drag to swap, drop a camera ------------------------------
 
@@ -442,18 +510,6 @@ class VideoTile(QWidget):
             return
         event.acceptProposedAction()
         self.wall.select(self.index)
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            if self.feed is None:
-                QToolTip.showText(event.globalPos(), "Empty tile: drag a camera here", self)
-            else:
-                words = (
-                    f"{self.feed.camera_name}: {self.health_words or 'connecting'}\n{stats_words(self.feed.stats())}"
-                )
-                QToolTip.showText(event.globalPos(), words, self)
-            return True
-        return super().event(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         self.wall.select(self.index)

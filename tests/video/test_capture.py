@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.servers.fixtures import MjpegStreamFactory, RtspServerFactory
 from tests.servers.rtsp_server import RtspServer
+from video.capture_worker import RETRY_CAP_S
 from video.frame import SourceHealth
 from video.mailbox import Field, State
 from video.sources import CameraSource, StreamSpec, redact
@@ -31,7 +32,7 @@ BOUND_MS = 30_000  # generous: the benchmark measures the real figures
 def supervisor() -> Iterator[Callable[..., CaptureSupervisor]]:
     made: list[CaptureSupervisor] = []
 
-    def make(*sources: CameraSource, retry_cap: float = 4.0) -> CaptureSupervisor:
+    def make(*sources: CameraSource, retry_cap: float = RETRY_CAP_S) -> CaptureSupervisor:
         sup = CaptureSupervisor(sources, retry_cap=retry_cap)
         made.append(sup)
         return sup

@@ -186,6 +186,8 @@ def test_tooltip_words_carry_the_feed_counters(qtbot: QtBot) -> None:
     feeds[0].push(100)
     wall.check_health()
     tile = wall.tiles[0]
+    tile.setToolTip("")
+    tile.check_health()  # counters are refreshed while the pointer is over the tile
     QApplication.sendEvent(tile, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), tile.mapToGlobal(QPoint(5, 5))))
     words = QToolTip.text()
     assert words.startswith("Camera 0: live")

@@ -8,11 +8,13 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QGroupBox,
     QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -94,6 +96,14 @@ class RegistersView(QTabWidget):
         column = QVBoxLayout(vehicles)
         column.addWidget(self.vehicle_search)
         column.addWidget(self.vehicle_table, 1)
+        for table in (self.subject_table, self.vehicle_table):
+            table.setMinimumHeight(60)
+        # The subjects tab scrolls, so the dock can be as short as the record beside it.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(subjects)
+        subjects = scroll
         self.addTab(subjects, "Subjects")
         self.addTab(vehicles, "Vehicles")
 

@@ -98,6 +98,7 @@ class CameraFeed:
         self.frames_shown = 0
         self._first_published = -1
         self._last_logged: tuple[Any, ...] = ()
+        self._last_message = ""  # the helper's last whole message (kept while it rewrites one)
 
     @property
     def camera_id(self) -> str:
@@ -272,7 +273,7 @@ class CameraFeed:
         text = self.mailbox.read_message()
         if text is not None:
             self._last_message = redact(text, self.source.secrets())
-        return getattr(self, "_last_message", "")
+        return self._last_message
 
     def last_frame_age(self) -> float | None:
         """Seconds since the newest published frame was captured (UTC clocks)."""

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -104,7 +105,8 @@ class SightingsView(QWidget):
         for widget in (self.category, self.camera, self.period):
             filters.addWidget(widget)
         filters.addWidget(self.search, 1)
-        split = QSplitter(Qt.Orientation.Vertical)
+        # The still sits beside the list, so a short dock still shows many rows and a readable still.
+        split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -112,6 +114,11 @@ class SightingsView(QWidget):
         lower_layout.addWidget(self.still, 1)
         lower_layout.addWidget(self.correct)
         split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        self.still.setMinimumWidth(260)
+        # Ignored: the still takes the room it is given instead of shrinking to its last pixmap.
+        self.still.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(filters)
@@ -127,6 +134,7 @@ class SightingsView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.correct.clicked.connect(self._on_correct)
         self._still_for = -1
+        self._still_pixmap: QPixmap | None = None
 
     def set_choices(self, categories: Sequence[tuple[str, str]], cameras: Sequence[tuple[str, str]]) -> None:
         """(key, words) for the category and camera filters."""
@@ -171,6 +179,7 @@ class SightingsView(QWidget):
         self.correct.setEnabled(True)
         if row.id != self._still_for:
             self._still_for = row.id
+            self._still_pixmap = None
             self.still.setText("Loading the still…")
             self.still_requested.emit(row.id, row.still_path)
 
@@ -181,11 +190,19 @@ class SightingsView(QWidget):
         if not data or not pixmap.loadFromData(data):
             self.still.setText("The still is missing or unreadable: tell the supervisor.")
             return
-        self.still.setPixmap(
-            pixmap.scaled(
+        self._still_pixmap = pixmap
+        self._fit_still()
+
+    def _fit_still(self) -> None:
+        if self._still_pixmap is not None:
+            fitted = self._still_pixmap.scaled(
                 self.still.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
             )
-        )
+            self.still.setPixmap(fitted)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_still()
 
     def _on_correct(self) -> None:
         selected = self.selected_id()

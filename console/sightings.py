@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
@@ -41,6 +41,8 @@ from video.stills import Box, encode_stills
 STOP_CHECK = "stop_check"
 WARNING_LETTER = "warning_letter"
 SEARCH_MIN = 3
+# Above this many matching vehicles or subjects a search filters by sub-query instead of by ids.
+_MATCH_IDS_MAX = 2000
 
 
 class SightingError(ValueError):
@@ -473,49 +475,59 @@ class SightingService:
         if where.until is not None:
             query = query.where(Sighting.captured_at < where.until)
         fragment = where.text.strip()
-        if fragment:
-            if len(fragment) < SEARCH_MIN:
-                raise SightingError(f"Type at least {SEARCH_MIN} characters to search.")
-            vrm_like = f"%{_escape_like(compact(fragment))}%"
-            text_like = f"%{_escape_like(fragment.lower())}%"
-            vehicles = select(Vehicle.id).where(
-                Vehicle.operation_id == operation_id,
-                func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
-            )
-            subjects = select(Subject.id).where(
-                Subject.operation_id == operation_id,
-                or_(
-                    func.lower(Subject.reference).like(text_like, escape="\\"),
-                    func.lower(Subject.description).like(text_like, escape="\\"),
-                ),
-            )
-            # Each half walks its own index (sighting.vehicle_id, sighting.subject_id); a plain OR
-            # lets the planner walk every sighting by time instead.
-            matching = union(
-                select(Sighting.id).where(Sighting.vehicle_id.in_(vehicles)),
-                select(Sighting.id).where(Sighting.subject_id.in_(subjects)),
-            )
-            query = query.where(Sighting.id.in_(matching))
-        query = query.order_by(Sighting.captured_at.desc(), Sighting.id.desc()).limit(limit)
         with self._db.read() as s:
-            return [
-                SightingView(
-                    id=x.id,
-                    captured_at=x.captured_at,
-                    category_key=x.category_key,
-                    category_label=cat.label,
-                    camera_name=cam.name if cam else "",
-                    location=loc.name if loc else "",
-                    in_prescribed_area=x.in_prescribed_area,
-                    operator=op.display_name,
-                    subject_reference=subj.reference if subj else "",
-                    vrm=veh.vrm if veh else "",
-                    notes=x.notes,
-                    still_path=x.still_path,
-                    boxes=tuple(tuple(b) for b in json.loads(x.boxes or "[]")),  # type: ignore[misc]
-                )
-                for x, cat, cam, loc, op, subj, veh in s.execute(query).all()
-            ]
+            if fragment:
+                query = query.where(self._text_match(s, operation_id, fragment))
+            query = query.order_by(Sighting.captured_at.desc(), Sighting.id.desc()).limit(limit)
+            rows = s.execute(query).all()
+        return [
+            SightingView(
+                id=x.id,
+                captured_at=x.captured_at,
+                category_key=x.category_key,
+                category_label=cat.label,
+                camera_name=cam.name if cam else "",
+                location=loc.name if loc else "",
+                in_prescribed_area=x.in_prescribed_area,
+                operator=op.display_name,
+                subject_reference=subj.reference if subj else "",
+                vrm=veh.vrm if veh else "",
+                notes=x.notes,
+                still_path=x.still_path,
+                boxes=tuple(tuple(b) for b in json.loads(x.boxes or "[]")),  # type: ignore[misc]
+            )
+            for x, cat, cam, loc, op, subj, veh in rows
+        ]
+
+    @staticmethod
+    def _text_match(s: Session, operation_id: int, fragment: str) -> ColumnElement[bool]:
+        """Sightings whose vehicle's VRM (spaces ignored) or subject's reference or description
+        holds the fragment.
+
+        Two steps: the matching vehicles and subjects first, then their sightings by id. Given
+        the ids, both engines walk the sighting.vehicle_id / subject_id indexes; given only a
+        sub-query, PostgreSQL guesses hundreds of matches and walks every sighting by time."""
+        if len(fragment) < SEARCH_MIN:
+            raise SightingError(f"Type at least {SEARCH_MIN} characters to search.")
+        vrm_like = f"%{_escape_like(compact(fragment))}%"
+        text_like = f"%{_escape_like(fragment.lower())}%"
+        vehicles = select(Vehicle.id).where(
+            Vehicle.operation_id == operation_id,
+            func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
+        )
+        subjects = select(Subject.id).where(
+            Subject.operation_id == operation_id,
+            or_(
+                func.lower(Subject.reference).like(text_like, escape="\\"),
+                func.lower(Subject.description).like(text_like, escape="\\"),
+            ),
+        )
+        vehicle_ids = list(s.scalars(vehicles.limit(_MATCH_IDS_MAX + 1)))
+        subject_ids = list(s.scalars(subjects.limit(_MATCH_IDS_MAX + 1)))
+        if len(vehicle_ids) > _MATCH_IDS_MAX or len(subject_ids) > _MATCH_IDS_MAX:
+            # So many matches that the newest sightings by time hold enough of them.
+            return or_(Sighting.vehicle_id.in_(vehicles), Sighting.subject_id.in_(subjects))
+        return or_(Sighting.vehicle_id.in_(vehicle_ids), Sighting.subject_id.in_(subject_ids))
 
 
 def _escape_like(text: str) -> str:

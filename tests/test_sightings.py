@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
+import console.sightings as sightings_module
 from console.access import PermissionDenied
 from console.services import Services
 from console.sightings import NewSubject, SightingError, SightingFilter, TagDraft, VehicleDraft
@@ -179,6 +180,19 @@ def test_list_filters_by_category_camera_time_and_text(demo: Services, controlle
     assert demo.sightings.list(oid, SightingFilter(text="%_%")) == []  # wildcards are just text
     with pytest.raises(SightingError, match="at least 3 characters"):
         demo.sightings.list(oid, SightingFilter(text="ab"))
+
+
+def test_text_search_with_many_matches_filters_by_sub_query(
+    demo: Services, controller: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the id-list bound the search filters by sub-query; the answer is the same."""
+    oid = op_id(demo)
+    now = datetime.now(UTC)
+    for hours, vrm in enumerate(("AB12 CDE", "AB12 CDF", "OY09 FEU")):
+        demo.sightings.save(controller, oid, vehicle_tag(vrm, now - timedelta(hours=hours)))
+    by_ids = [v.vrm for v in demo.sightings.list(oid, SightingFilter(text="ab12"))]
+    monkeypatch.setattr(sightings_module, "_MATCH_IDS_MAX", 1)
+    assert [v.vrm for v in demo.sightings.list(oid, SightingFilter(text="ab12"))] == by_ids == ["AB12 CDE", "AB12 CDF"]
 
 
 def test_an_edited_vrm_is_caught_by_verify(demo: Services, controller: Actor) -> None:

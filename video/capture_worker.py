@@ -44,6 +44,9 @@ IDLE_POLL_S = 0.05
 PARENT_CHECK_S = 1.0
 _FALLBACK_FPS = 25.0
 _MAX_LAG_S = 1.0
+# Frames for a tile this much smaller than the source (a main stream in a small tile) are
+# scaled here; smaller reductions are left to the GUI, which scales as it paints.
+HELPER_SCALES_BELOW = 0.6
 
 
 class Backoff:
@@ -216,15 +219,18 @@ class CaptureHelper:
         if image.ndim == 2:
             image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
         source_h, source_w = image.shape[:2]
-        # Never more than a mailbox slot holds; the GUI scales up if the tile is larger.
+        # Never more than a mailbox slot holds. The GUI scales up, and scales down by less than
+        # HELPER_SCALES_BELOW while it paints: cheaper there than a separate resize here.
         width, height = fit_size(
             source_w, source_h, min(want_w or MAX_WIDTH, MAX_WIDTH), min(want_h or MAX_HEIGHT, MAX_HEIGHT)
         )
-        if (width, height) != (source_w, source_h):
+        if width < HELPER_SCALES_BELOW * source_w or source_w > MAX_WIDTH or source_h > MAX_HEIGHT:
             if self._scaled is None or self._scaled.shape[:2] != (height, width):
                 self._scaled = np.empty((height, width, 3), dtype=np.uint8)
             cv2.resize(image, (width, height), dst=self._scaled, interpolation=cv2.INTER_LINEAR)
             image = self._scaled
+        else:
+            width, height = source_w, source_h
         target = self.mailbox.target(width, height)
         cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
         self.mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))

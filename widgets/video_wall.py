@@ -342,7 +342,7 @@ class VideoTile(QWidget):
                 self.shown_sequence = frame.sequence
                 target = self._fit(frame.width, frame.height, rect)
                 _fill_margins(p, rect, target)
-                if target.width() > frame.width + 1:
+                if abs(target.width() - frame.width) > 1:  # the helper leaves modest reductions to us
                     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 p.drawImage(target, self._wrap(frame))
                 if self.on_paint is not None:

@@ -80,6 +80,20 @@ def test_file_camera_frames_carry_camera_sequence_and_utc_capture_time(
     assert stats.frames_in >= newer.sequence - 1
 
 
+def test_modest_reductions_are_left_to_the_gui(
+    qtbot: QtBot, supervisor: Callable[..., CaptureSupervisor], test_clip: Path
+) -> None:
+    """A tile a little smaller than the source gets the source size (the GUI scales while it
+    paints); a much smaller one gets frames scaled by the helper."""
+    sup = supervisor(CameraSource("cam1", "Test file", StreamSpec("file", str(test_clip))))
+    feed = sup.feed("cam1")
+    feed.want(280, 210, main_stream=False)  # 0.875 of 320x240
+    frames_arrive(qtbot, sup, feed)
+    wait_for(qtbot, sup, lambda: (f := feed.acquire()) is not None and (f.width, f.height) == (320, 240))
+    feed.want(120, 90, main_stream=False)  # 0.375 of it
+    wait_for(qtbot, sup, lambda: (f := feed.acquire()) is not None and (f.width, f.height) == (120, 90))
+
+
 def test_rtsp_frames_arrive_and_come_back_after_a_server_restart(
     qtbot: QtBot, supervisor: Callable[..., CaptureSupervisor], rtsp_server: RtspServerFactory, test_clip: Path
 ) -> None:

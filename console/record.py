@@ -46,6 +46,9 @@ class EntryDraft:
     ref_id: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
     corrects_seq: int | None = None
+    # When an action writes several entries: the rows (ORM objects) this one is about. The
+    # first entry carries every row no later entry claims.
+    about: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -62,7 +65,7 @@ class ActionContext:
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
 
 
-Action = Callable[[ActionContext], EntryDraft]
+Action = Callable[[ActionContext], EntryDraft | list[EntryDraft]]
 
 
 class _WrittenRows:
@@ -121,10 +124,18 @@ class RecordService:
                     return existing
                 written = _WrittenRows(session)
                 ctx = ActionContext(session, actor, when, operation_id)
-                draft = do(ctx)
+                done = do(ctx)
+                drafts = [done] if isinstance(done, EntryDraft) else done
+                if not drafts:
+                    raise ValueError(f"action {action} wrote no record entry")
                 session.flush()
-                entry = self._append(session, actor, action_id, ctx.operation_id, when, draft, written.digests())
-                return ActionResult(seq=entry.seq, hash=entry.hash, ref_id=entry.ref_id)
+                first: RecordEntry | None = None
+                for index, (draft, rows) in enumerate(_share_rows(drafts, written.digests())):
+                    entry_id = action_id if index == 0 else f"{action_id}/{index + 1}"
+                    entry = self._append(session, actor, entry_id, ctx.operation_id, when, draft, rows)
+                    first = first or entry
+                assert first is not None
+                return ActionResult(seq=first.seq, hash=first.hash, ref_id=first.ref_id)
         except IntegrityError:
             # Another console (or a replay) appended the same action id first.
             with self._db.read() as session:
@@ -216,6 +227,15 @@ class RecordService:
                 return
             yield from rows
             last = rows[-1].seq
+
+
+def _share_rows(drafts: list[EntryDraft], rows: list[dict[str, Any]]) -> list[tuple[EntryDraft, list[dict[str, Any]]]]:
+    """Give each entry of a several-entry action the digests of the rows it is about."""
+    claims = {row_key(obj): index for index, draft in enumerate(drafts) for obj in draft.about}
+    shares: list[list[dict[str, Any]]] = [[] for _ in drafts]
+    for row in rows:
+        shares[claims.get((row["table"], row["key"]), 0)].append(row)
+    return list(zip(drafts, shares, strict=True))
 
 
 def _log_note_texts(session: Session, ids: list[str]) -> dict[str, str]:

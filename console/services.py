@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from console.anchors import AnchorFile
+from console.dispatch import DispatchService
 from console.operation import OperationService
 from console.record import RecordService
 from console.registers import RegisterService
@@ -25,6 +26,7 @@ class Services:
     views: ViewService
     sightings: SightingService
     registers: RegisterService
+    dispatch: DispatchService
     anchors: AnchorFile
 
     def anchor(self, reason: str) -> None:
@@ -46,6 +48,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         record=record,
         operations=OperationService(db, record),
         shifts=ShiftService(db, record),
+        dispatch=DispatchService(db, record),
         views=ViewService(db, settings.operation),
         sightings=SightingService(db, record, settings.stills_dir),
         registers=RegisterService(db, record),

@@ -187,6 +187,9 @@ class PatrolUnit(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     status: Mapped[str] = mapped_column(String(30), default="off_duty")
     status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An urgent-assistance call stays on the board until a controller acknowledges it.
+    urgent_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    urgent_acknowledged_by: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
 
 class Shift(Base):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from console.access import can
 from console.cameras import build_supervisor, prepare_demo_clips
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
-from console.feed import RecordFeed
+from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.services import Services, build_services
 from console.settings import Settings
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
@@ -99,6 +99,7 @@ class ConsoleSession:
         self._capture_timer = QTimer()
         self._capture_timer.setInterval(CAPTURE_POLL_MS)
         self.record_feed: RecordFeed | None = None
+        self.change_listener: ChangeListener | None = None
         self.tag_flow: TagFlow | None = None
         self.actor: Actor | None = None
         self.shift_id: int | None = None
@@ -146,6 +147,7 @@ class ConsoleSession:
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
+        self.change_listener = listen_for_changes(s, self.tasks, feed)
         self._restore_wall(ui_state)
         window.wall.view_changed.connect(lambda: self._remember_wall(ui_state))
         window.wall_bar.save_requested.connect(self._save_view)
@@ -328,6 +330,8 @@ class ConsoleSession:
     # --- stop ----------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._anchor_timer.stop()
+        if self.change_listener:
+            self.change_listener.stop()
         if self.record_feed:
             self.record_feed.stop()
         self._capture_timer.stop()

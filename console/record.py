@@ -26,6 +26,9 @@ from storage.models import LogNote, RecordEntry, tracked_tables
 
 # Key for PostgreSQL's transaction-scoped advisory lock that serialises appends across consoles.
 _APPEND_LOCK = 0x5E_47_1E_1
+# PostgreSQL channel told the sequence number of every appended entry (delivered at commit), so
+# other consoles hear of a change at once instead of at their next poll.
+CHANGE_CHANNEL = "sentinel_record"
 
 
 def utc_now() -> datetime:
@@ -189,6 +192,8 @@ class RecordService:
         entry = RecordEntry(**fields, rows=rows_json, hash=entry_hash(fields))
         session.add(entry)
         session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANGE_CHANNEL, "seq": str(seq)})
         return entry
 
     # --- reading -----------------------------------------------------------------------------

@@ -45,7 +45,8 @@ PARENT_CHECK_S = 1.0
 _FALLBACK_FPS = 25.0
 _MAX_LAG_S = 1.0
 # Frames for a tile this much smaller than the source (a main stream in a small tile) are
-# scaled here; smaller reductions are left to the GUI, which scales as it paints.
+# scaled here; smaller reductions are left to the GUI, which samples them as it paints for a
+# fraction of what a separate resize costs here.
 HELPER_SCALES_BELOW = 0.6
 
 
@@ -219,8 +220,8 @@ class CaptureHelper:
         if image.ndim == 2:
             image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
         source_h, source_w = image.shape[:2]
-        # Never more than a mailbox slot holds. The GUI scales up, and scales down by less than
-        # HELPER_SCALES_BELOW while it paints: cheaper there than a separate resize here.
+        # Never more than a mailbox slot holds. The GUI scales up, and scales down to no less
+        # than HELPER_SCALES_BELOW while it paints.
         width, height = fit_size(
             source_w, source_h, min(want_w or MAX_WIDTH, MAX_WIDTH), min(want_h or MAX_HEIGHT, MAX_HEIGHT)
         )

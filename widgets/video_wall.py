@@ -342,7 +342,10 @@ class VideoTile(QWidget):
                 self.shown_sequence = frame.sequence
                 target = self._fit(frame.width, frame.height, rect)
                 _fill_margins(p, rect, target)
-                if abs(target.width() - frame.width) > 1:  # the helper leaves modest reductions to us
+                # Enlargements are smoothed. Reductions the helper left to us (to 0.6 at most) are
+                # sampled: at that scale it looks the same, and Qt's smoothing would cost more
+                # CPU in its thread pool than the helper's resize saved.
+                if target.width() > frame.width + 1:
                     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
                 p.drawImage(target, self._wrap(frame))
                 if self.on_paint is not None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from console.access import can
 from console.cameras import build_supervisor, prepare_demo_clips
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
+from console.dispatching import DispatchFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.services import Services, build_services
 from console.settings import Settings
@@ -139,9 +140,11 @@ class ConsoleSession:
         self.tag_flow = TagFlow(window, s, self.tasks, actor, op.id)
         self.sightings_flow = SightingsFlow(window, s, self.tasks, actor, op.id)
         self.registers_flow = RegistersFlow(window, s, self.tasks, actor, op.id)
+        self.dispatch_flow = DispatchFlow(window, s, self.tasks, actor, op.id)
 
         feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
         self.tag_flow.saved.connect(lambda _: feed.poll())
+        self.dispatch_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
         feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)

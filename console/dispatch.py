@@ -15,7 +15,24 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.policy import REFERRAL, WARNING
+from console.dispatch_rules import (
+    AVAILABLE,
+    DETAIL_LIMIT,
+    DISPATCHABLE,
+    DISPATCHED,
+    NEEDS_SUBJECT,
+    NEEDS_VEHICLE,
+    OUTCOME_WORDS,
+    REFERRAL_TO,
+    STATUS_WORDS,
+    STATUSES,
+    TASKED,
+    URGENT,
+    OutcomeDraft,
+    allowed,
+    tasking_ref,
+)
+from console.policy import REFERRAL
 from console.record import ActionContext, EntryDraft, RecordService
 from console.text import clean_text
 from console.types import ActionResult, Actor
@@ -32,56 +49,6 @@ from storage.models import (
     Vehicle,
 )
 
-OFF_DUTY, AVAILABLE, DISPATCHED, EN_ROUTE = "off_duty", "available", "dispatched", "en_route"
-ON_SCENE, BUSY, RETURNING, URGENT = "on_scene", "busy", "returning", "urgent_assistance"
-STATUSES = (OFF_DUTY, AVAILABLE, DISPATCHED, EN_ROUTE, ON_SCENE, BUSY, RETURNING, URGENT)
-STATUS_WORDS = {
-    OFF_DUTY: "off duty",
-    AVAILABLE: "available",
-    DISPATCHED: "dispatched",
-    EN_ROUTE: "en route",
-    ON_SCENE: "on scene",
-    BUSY: "busy",
-    RETURNING: "returning",
-    URGENT: "urgent assistance",
-}
-# Statuses of a unit working a tasking; a unit leaves them by closing or reassigning it.
-TASKED = frozenset({DISPATCHED, EN_ROUTE, ON_SCENE})
-# Dispatch may take a unit in these statuses.
-DISPATCHABLE = frozenset({AVAILABLE, RETURNING})
-
-# The status changes a controller may make from the radio log. "dispatched" is reached only by
-# dispatching (which makes the tasking); leaving urgent assistance needs an acknowledgement.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    OFF_DUTY: frozenset({AVAILABLE}),
-    AVAILABLE: frozenset({BUSY, OFF_DUTY, URGENT}),
-    DISPATCHED: frozenset({EN_ROUTE, ON_SCENE, URGENT}),
-    EN_ROUTE: frozenset({ON_SCENE, URGENT}),
-    ON_SCENE: frozenset({EN_ROUTE, URGENT}),
-    BUSY: frozenset({AVAILABLE, RETURNING, OFF_DUTY, URGENT}),
-    RETURNING: frozenset({AVAILABLE, BUSY, OFF_DUTY, URGENT}),
-    URGENT: frozenset({AVAILABLE, BUSY, RETURNING, EN_ROUTE, ON_SCENE}),
-}
-
-# Outcomes from DOMAIN.md's published results, in the words the record and returns use.
-STOP_CHECK, WARNING_LETTER = "stop_check", "warning_letter"
-OUTCOME_WORDS = {
-    STOP_CHECK: "stop check",
-    WARNING_LETTER: "warning letter to the registered keeper",
-    "reported_for_offence": "reported for an offence",
-    WARNING: "official warning (sex worker)",
-    REFERRAL: "referral",
-    "intelligence_submission": "intelligence submission",
-    "arrest": "arrest",
-    "warrant_executed": "warrant executed",
-    "no_trace": "no trace / moved on",
-}
-REFERRAL_TO = {"iom": "IOM", "drug_alcohol": "drug and alcohol partnership", "other": "other"}
-# What each outcome must be about.
-NEEDS_VEHICLE = frozenset({STOP_CHECK, WARNING_LETTER})
-NEEDS_SUBJECT = frozenset({WARNING, REFERRAL})
-DETAIL_LIMIT = 2000
-
 
 class DispatchError(ValueError):
     """A dispatch action that cannot be done, with the reason in words."""
@@ -92,27 +59,49 @@ class DispatchConflict(DispatchError):
 
 
 @dataclass(frozen=True)
-class OutcomeDraft:
-    kind: str
-    subject_id: int | None = None
-    vehicle_id: int | None = None
-    detail: str = ""  # for an arrest: who and what for; for a referral: free text
-    referral_to: str = ""  # iom, drug_alcohol, other (referrals only)
+class TaskingParties:
+    """Who and what a tasking is about, for the outcomes that need them."""
 
-
-def allowed(current: str, target: str) -> bool:
-    """True when a controller may change a unit from `current` to `target` by hand."""
-    return target in TRANSITIONS.get(current, frozenset())
-
-
-def tasking_ref(tasking_id: int) -> str:
-    return f"T-{tasking_id}"
+    tasking_id: int
+    words: str
+    vehicle_id: int | None
+    vrm: str
+    subject_id: int | None
+    subject_reference: str
 
 
 class DispatchService:
     def __init__(self, db: Database, record: RecordService) -> None:
         self._db = db
         self._record = record
+
+    def parties(self, operation_id: int, tasking_id: int) -> TaskingParties:
+        with self._db.read() as s:
+            tasking = s.get(Tasking, tasking_id)
+            if tasking is None or tasking.operation_id != operation_id:
+                raise DispatchError(f"No tasking {tasking_ref(tasking_id)} in this operation")
+            sighting = s.get(Sighting, tasking.sighting_id) if tasking.sighting_id is not None else None
+            vehicle = s.get(Vehicle, sighting.vehicle_id) if sighting and sighting.vehicle_id else None
+            subject = s.get(Subject, sighting.subject_id) if sighting and sighting.subject_id else None
+            place = _location_name(s, operation_id, tasking.location_id)
+            words = " · ".join(
+                p
+                for p in (
+                    f"Tasking {tasking_ref(tasking.id)}",
+                    place,
+                    _sighting_words(s, sighting) if sighting else "",
+                    tasking.instructions,
+                )
+                if p
+            )
+            return TaskingParties(
+                tasking.id,
+                words,
+                vehicle.id if vehicle else None,
+                vehicle.vrm if vehicle else "",
+                subject.id if subject else None,
+                subject.reference if subject else "",
+            )
 
     # -- status changes ---------------------------------------------------------------------
 

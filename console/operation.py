@@ -31,8 +31,13 @@ from storage.models import (
     Operation,
     Operator,
     PatrolUnit,
+    Sighting,
+    Subject,
+    Tasking,
+    TaskingUnit,
     Team,
     Tier,
+    Vehicle,
 )
 
 Row = TypeVar("Row")
@@ -283,6 +288,7 @@ class OperationService:
                 if o.unit_id is not None:
                     label = f"{o.collar_number} {o.name}" + (" (Special)" if o.special_constable else "")
                     officers.setdefault(o.unit_id, []).append(label)
+            tasks = _open_taskings(s, operation_id)
             return [
                 UnitView(
                     id=u.id,
@@ -292,6 +298,8 @@ class OperationService:
                     status=u.status,
                     status_since=u.status_since,
                     officers=tuple(officers.get(u.id, ())),
+                    urgent_acknowledged_by=u.urgent_acknowledged_by if u.urgent_acknowledged_at else "",
+                    **tasks.get(u.id, {}),
                 )
                 for u in s.scalars(select(PatrolUnit).filter_by(operation_id=operation_id).order_by(PatrolUnit.id))
             ]
@@ -314,3 +322,27 @@ class OperationService:
             return Actor(
                 login=op.login, display_name=op.display_name, role=op.role, console_id=console_id, operator_id=op.id
             )
+
+
+def _open_taskings(s: Session, operation_id: int) -> dict[int, dict[str, Any]]:
+    """Per unit on an open tasking: its id, role, place and what it is about."""
+    rows = s.execute(
+        select(TaskingUnit.unit_id, TaskingUnit.role, Tasking, Location.name, Vehicle.vrm, Subject.reference)
+        .join(Tasking, Tasking.id == TaskingUnit.tasking_id)
+        .outerjoin(Location, Location.id == Tasking.location_id)
+        .outerjoin(Sighting, Sighting.id == Tasking.sighting_id)
+        .outerjoin(Vehicle, Vehicle.id == Sighting.vehicle_id)
+        .outerjoin(Subject, Subject.id == Sighting.subject_id)
+        .where(Tasking.operation_id == operation_id, Tasking.closed_at.is_(None), TaskingUnit.released_at.is_(None))
+    ).all()
+    found: dict[int, dict[str, Any]] = {}
+    for unit_id, role, tasking, place, vrm, reference in rows:
+        about = vrm or reference or ""
+        what = " · ".join(part for part in (about, tasking.instructions) if part)
+        found[unit_id] = {
+            "tasking_id": tasking.id,
+            "tasking_role": role,
+            "tasking_place": place or "",
+            "tasking_what": what,
+        }
+    return found

@@ -87,6 +87,11 @@ class UnitView:
     status: str
     status_since: datetime | None
     officers: tuple[str, ...] = ()
+    tasking_id: int | None = None  # the open tasking the unit is on
+    tasking_role: str = ""  # primary, backup
+    tasking_place: str = ""
+    tasking_what: str = ""  # the instructions, or the sighting it came from
+    urgent_acknowledged_by: str = ""  # who acknowledged the current urgent assistance call
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 WINDOW = "window"  # anywhere in the main window
 WALL = "wall"  # while the video wall has focus
 PANEL = "panel"  # inside the tag/note panel
+BOARD = "board"  # while the dispatch board has focus
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,30 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("wall.cameras", "Ctrl+K", "Go to the camera list (drag a camera onto a tile)"),
     Shortcut("wall.save_view", "Ctrl+Shift+S", "Save the wall as a named view"),
     *(Shortcut(f"tile.{n}", f"Ctrl+{n}", f"Select camera {n}") for n in range(1, 10)),
+    Shortcut("board.dispatch", "Ctrl+D", "Dispatch the selected unit to the selected sighting"),
+    Shortcut("radio.en_route", "F5", "Selected unit: en route"),
+    Shortcut("radio.on_scene", "F6", "Selected unit: on scene"),
+    Shortcut("radio.busy", "F7", "Selected unit: busy"),
+    Shortcut("radio.returning", "F8", "Selected unit: returning"),
+    Shortcut("radio.available", "F9", "Selected unit: available"),
+    Shortcut("radio.off_duty", "Shift+F9", "Selected unit: off duty"),
+    Shortcut("radio.urgent_assistance", "F12", "Selected unit: URGENT ASSISTANCE"),
+    Shortcut("radio.acknowledge", "F10", "Acknowledge the selected unit's urgent assistance call"),
+    Shortcut("radio.close", "Ctrl+F4", "Close the selected unit's tasking with its outcomes"),
+    Shortcut("radio.line", "Ctrl+R", "Write a radio log line for the selected unit"),
+    Shortcut("board.up", "Up", "Select the unit above", BOARD),
+    Shortcut("board.down", "Down", "Select the unit below", BOARD),
     Shortcut("layout.reset", "Ctrl+Shift+0", "Put the panels back where they started"),
     Shortcut("quit", "Ctrl+Q", "End the shift and close the console"),
 )
 
 # Contexts that are active at the same time as each other (WINDOW is active everywhere).
-_OVERLAPS = {WINDOW: {WINDOW, WALL, PANEL}, WALL: {WINDOW, WALL}, PANEL: {WINDOW, PANEL}}
+_OVERLAPS = {
+    WINDOW: {WINDOW, WALL, PANEL, BOARD},
+    WALL: {WINDOW, WALL},
+    PANEL: {WINDOW, PANEL},
+    BOARD: {WINDOW, BOARD},
+}
 
 
 def clashes(keymap: tuple[Shortcut, ...] = KEYMAP) -> list[str]:

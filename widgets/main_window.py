@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
+from console.dispatch_rules import STATUSES
 from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
@@ -26,6 +27,7 @@ LAYOUT_VERSION = 3
 
 class MainWindow(QMainWindow):
     close_requested = Signal()  # the console ends the shift, then calls finish_close()
+    dispatch_key = Signal()  # dispatch the board's selected unit to the selected sighting
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -106,7 +108,14 @@ class MainWindow(QMainWindow):
             "wall.cameras": self._focus_cameras,
             "wall.save_view": self.wall_bar.ask_name,
             "quit": self.close,
+            "board.dispatch": self.dispatch_key.emit,
+            "radio.acknowledge": self.board.radio.request_acknowledge,
+            "radio.close": self.board.radio.request_close,
+            "radio.line": self._focus_radio_line,
         }
+        for status in STATUSES:
+            if f"radio.{status}" in {s.action for s in KEYMAP}:
+                handlers[f"radio.{status}"] = functools.partial(self.board.radio.request_status, status)
         for n in range(1, 10):
             handlers[f"tile.{n}"] = functools.partial(self._select_tile, n - 1)
         for name in LAYOUTS:
@@ -134,6 +143,10 @@ class MainWindow(QMainWindow):
         self.record_dock.show()
         self.record_view.search.setFocus()
         self.record_view.search.selectAll()
+
+    def _focus_radio_line(self) -> None:
+        self._focus_board()
+        self.board.radio.line.setFocus()
 
     def _focus_board(self) -> None:
         self.board_dock.show()

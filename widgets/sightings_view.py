@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets.board import SIGHTING_MIME, sighting_mime
 from widgets.tables import RowsModel, rows_table
 
 PERIODS = (("Last 12 hours", 12), ("Last 24 hours", 24), ("Last 7 days", 24 * 7), ("Last 28 days", 24 * 28), ("All", 0))
@@ -58,8 +60,22 @@ def _where(row: Any) -> str:
     return row.location + ("  ◆ in area" if row.in_prescribed_area else "")
 
 
+class SightingsModel(RowsModel):
+    """Rows can be dragged onto a unit on the dispatch board."""
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return [SIGHTING_MIME]
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(self.rows)})
+        return sighting_mime(self.rows[rows[0]].id) if rows else QMimeData()
+
+
 def sightings_model() -> RowsModel:
-    return RowsModel(
+    return SightingsModel(
         [
             ("Time", lambda r: r.captured_at.astimezone().strftime("%d %b %H:%M:%S")),
             ("Category", lambda r: r.category_label),
@@ -95,6 +111,8 @@ class SightingsView(QWidget):
         self.message.setObjectName("panelStatus")
         self.model = sightings_model()
         self.table = rows_table(self.model)
+        self.table.setDragEnabled(True)  # drag a sighting onto a unit to dispatch it
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.still = QLabel("Select a sighting to see its still")
         self.still.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.still.setMinimumHeight(40)

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
@@ -504,9 +505,9 @@ class SightingService:
         """Sightings whose vehicle's VRM (spaces ignored) or subject's reference or description
         holds the fragment.
 
-        Two steps: the matching vehicles and subjects first, then their sightings by id. Given
-        the ids, both engines walk the sighting.vehicle_id / subject_id indexes; given only a
-        sub-query, PostgreSQL guesses hundreds of matches and walks every sighting by time."""
+        On PostgreSQL in two steps: the matching vehicles and subjects first (a trigram index
+        finds the VRMs), then their sightings by those ids. Given only a sub-query it guesses
+        hundreds of matches and walks every sighting by time."""
         if len(fragment) < SEARCH_MIN:
             raise SightingError(f"Type at least {SEARCH_MIN} characters to search.")
         vrm_like = f"%{_escape_like(compact(fragment))}%"
@@ -522,12 +523,22 @@ class SightingService:
                 func.lower(Subject.description).like(text_like, escape="\\"),
             ),
         )
+        if s.get_bind().dialect.name == "sqlite":
+            # SQLite plans the sub-queries well: it walks each index for a union (given an OR
+            # it would walk every sighting by time).
+            return Sighting.id.in_(
+                union(
+                    select(Sighting.id).where(Sighting.vehicle_id.in_(vehicles)),
+                    select(Sighting.id).where(Sighting.subject_id.in_(subjects)),
+                )
+            )
         vehicle_ids = list(s.scalars(vehicles.limit(_MATCH_IDS_MAX + 1)))
         subject_ids = list(s.scalars(subjects.limit(_MATCH_IDS_MAX + 1)))
+        by_vehicle: Any = vehicle_ids
+        by_subject: Any = subject_ids
         if len(vehicle_ids) > _MATCH_IDS_MAX or len(subject_ids) > _MATCH_IDS_MAX:
-            # So many matches that the newest sightings by time hold enough of them.
-            return or_(Sighting.vehicle_id.in_(vehicles), Sighting.subject_id.in_(subjects))
-        return or_(Sighting.vehicle_id.in_(vehicle_ids), Sighting.subject_id.in_(subject_ids))
+            by_vehicle, by_subject = vehicles, subjects  # too many to list: filter by sub-query
+        return or_(Sighting.vehicle_id.in_(by_vehicle), Sighting.subject_id.in_(by_subject))
 
 
 def _escape_like(text: str) -> str:

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
 from console.access import can
 from console.cameras import build_supervisor, prepare_demo_clips
@@ -25,11 +25,13 @@ from console.dispatching import DispatchFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.services import Services, build_services
 from console.settings import Settings
+from console.shift import Handover
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
 from storage.db import StorageError
 from video.supervisor import CaptureSupervisor
+from widgets.handover_dialog import HandoverDialog
 from widgets.main_window import MainWindow
 from widgets.start_shift_dialog import StartShiftDialog
 
@@ -101,9 +103,13 @@ class ConsoleSession:
         self._capture_timer.setInterval(CAPTURE_POLL_MS)
         self.record_feed: RecordFeed | None = None
         self.change_listener: ChangeListener | None = None
+        self.handover_dialog: HandoverDialog | None = None
         self.tag_flow: TagFlow | None = None
         self.actor: Actor | None = None
         self.shift_id: int | None = None
+        self._teams: list[str] = []
+        self._units: list[str] | None = None  # None: all of the teams' units
+        self._crews: dict[str, str | None] | None = None  # None: the roster's crews
         self._anchor_timer = QTimer()
         self._anchor_timer.setInterval(ANCHOR_EVERY_MS)
         self._anchor_timer.timeout.connect(lambda: self._anchor("hourly"))
@@ -174,10 +180,13 @@ class ConsoleSession:
         if self.settings.demo:
             self._teams = [op.teams[0][0]] if op.teams else []
             return s.operations.operator(DEMO_CONTROLLER, self.settings.console_id)
-        dialog = StartShiftDialog(op.title or op.name, s.operations.operators(), op.teams)
+        roster = s.shifts.roster(op.id)
+        dialog = StartShiftDialog(
+            op.title or op.name, s.operations.operators(), op.teams, roster.units, roster.officers
+        )
         if dialog.exec() != StartShiftDialog.DialogCode.Accepted:
             return None
-        self._teams = dialog.team_keys()
+        self._teams, self._units, self._crews = dialog.team_keys(), dialog.units(), dialog.crews()
         return s.operations.operator(dialog.login(), self.settings.console_id)
 
     def _prepare_demo_clips(self, cameras: list[Any]) -> dict[str, Any]:
@@ -223,7 +232,7 @@ class ConsoleSession:
         def start() -> int:
             open_shift = s.shifts.open_shift(op.id, self.settings.console_id)
             if open_shift is None:
-                open_shift = int(s.shifts.start(actor, op.id, self._teams).ref_id)
+                open_shift = int(s.shifts.start(actor, op.id, self._teams, units=self._units, crews=self._crews).ref_id)
             s.anchor("shift start")
             return open_shift
 
@@ -304,8 +313,32 @@ class ConsoleSession:
         self.window.wall.setFocus()
 
     def _end_shift_then_close(self) -> None:
+        """Show the hand-over summary; ending the shift writes it to the record, then closes."""
         assert self.window is not None
-        window, s, actor, shift_id = self.window, self.services, self.actor, self.shift_id
+        window, s, shift_id = self.window, self.services, self.shift_id
+        if self.actor is None or shift_id is None or self.handover_dialog is not None:
+            self._end_shift(None)
+            return
+        op_id = s.operations.view(self.settings.operation).id
+
+        def shown(summary: Handover) -> None:
+            dialog = self.handover_dialog = HandoverDialog(summary.words(), window)
+            dialog.finished.connect(lambda code: self._on_handover(dialog, code))
+            dialog.open()
+
+        self.tasks.submit(lambda: s.shifts.handover(op_id, shift_id), shown, lambda e: self._end_shift(None, e))
+
+    def _on_handover(self, dialog: HandoverDialog, code: int) -> None:
+        self.handover_dialog = None
+        dialog.deleteLater()
+        if code == QDialog.DialogCode.Accepted:
+            self._end_shift(self.shift_id)
+
+    def _end_shift(self, shift_id: int | None, problem: BaseException | None = None) -> None:
+        assert self.window is not None
+        window, s, actor = self.window, self.services, self.actor
+        if problem is not None:
+            log.error("hand-over summary not read: %s", problem)
         self._anchor_timer.stop()
 
         def end() -> None:

@@ -75,6 +75,10 @@ def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path)
         assert len(set(helper_pids)) == 8 and os.getpid() not in helper_pids
         # closing ends the shift (in a worker) and anchors the head
         window.close()
+        qtbot.waitUntil(lambda: session.handover_dialog is not None, timeout=15_000)
+        summary = session.handover_dialog.text.toPlainText()
+        assert "Open taskings:" in summary and services.record.head().hash in summary
+        session.handover_dialog.end.click()
         qtbot.waitUntil(lambda: not window.isVisible(), timeout=15_000)
     finally:
         session.shutdown()

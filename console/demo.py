@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from console.operation_file import OperationSpec, parse_operation
 from console.services import Services
-from console.sightings import NewSubject, TagDraft, VehicleDraft
+from console.dispatch_rules import OutcomeDraft
+from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
 from video.demo_scenes import DemoCamera, render_scene
 
@@ -79,7 +80,9 @@ def seed_nights(services: Services, nights: int, *, seed: int = 7, now: datetime
         moments = sorted(start + timedelta(minutes=rng.randint(10, 11 * 60)) for _ in range(rng.randint(4, 8)))
         for when in moments:
             results.append(services.shifts.note(actor, op.id, rng.choice(NOTES), event_time=when))
-        results += _seed_sightings(services, actor, op.id, rng, start, end)
+        seen = _seed_sightings(services, actor, op.id, rng, start, end)
+        results += [saved.result for saved, _ in seen]
+        results += _seed_dispatches(services, actor, op.id, rng, seen)
         results.append(services.shifts.end(actor, op.id, int(started.ref_id), event_time=end))
     services.anchor("demo seed")
     return results
@@ -104,17 +107,18 @@ DEMO_PEOPLE = (
 
 def _seed_sightings(
     services: Services, actor: Actor, operation_id: int, rng: random.Random, start: datetime, end: datetime
-) -> list[ActionResult]:
-    """A night's sightings of people and vehicles, each with stills of the demo scene."""
+) -> list[tuple[SightingSaved, datetime]]:
+    """A night's sightings of people and vehicles, each with stills of the demo scene, in time order."""
     cameras = [c for c in services.operations.cameras(operation_id) if c.kind == "demo"]
     if not cameras:
         return []
     results = []
     span = int((end - start).total_seconds())
-    for _ in range(rng.randint(3, 6)):
+    # Well before the end of the night, so a dispatch that follows is closed before it ends.
+    moments = sorted(start + timedelta(seconds=rng.randint(600, span - 3600)) for _ in range(rng.randint(3, 6)))
+    for captured in moments:
         camera_index = rng.randrange(len(cameras))
         camera = cameras[camera_index]
-        captured = start + timedelta(seconds=rng.randint(600, span - 600))
         image = render_scene(
             DemoCamera(camera.key, camera.name, camera_index + 1), rng.randint(0, 240), 12.5, (640, 360)
         )
@@ -137,5 +141,78 @@ def _seed_sightings(
                 new_subject=None if known else NewSubject(description),
             )
         saved = services.sightings.save(actor, operation_id, draft, event_time=captured + timedelta(seconds=20))
-        results.append(saved.result)
+        results.append((saved, captured))
     return results
+
+
+RADIO_LINES = (
+    "Pair on foot towards the subway",
+    "Vehicle stopped at the lights, pair approaching",
+    "Driver spoken to, details taken",
+    "Nothing further, resuming patrol",
+)
+
+
+def _seed_dispatches(
+    services: Services,
+    actor: Actor,
+    operation_id: int,
+    rng: random.Random,
+    seen: list[tuple[SightingSaved, datetime]],
+) -> list[ActionResult]:
+    """Send a free unit to about half of the night's sightings: en route, on scene, a radio line,
+    then the tasking closed with outcomes that fit what was seen."""
+    results: list[ActionResult] = []
+    busy_until: dict[int, datetime] = {}
+    for saved, captured in seen:
+        if rng.random() < 0.4:
+            continue
+        when = captured + timedelta(minutes=2)
+        free = [
+            u
+            for u in services.operations.units(operation_id)
+            if u.status == "available" and busy_until.get(u.id, when) <= when
+        ]
+        if not free:
+            continue
+        unit = rng.choice(free)
+        dispatched = services.dispatch.dispatch(
+            actor, operation_id, unit.id, sighting_id=saved.sighting_id, event_time=when
+        )
+        tasking = int(dispatched.ref_id)
+        results.append(dispatched)
+        for minutes, status in ((1, "en_route"), (5, "on_scene")):
+            results.append(
+                services.dispatch.set_status(
+                    actor, operation_id, unit.id, status, event_time=when + timedelta(minutes=minutes)
+                )
+            )
+        results.append(
+            services.shifts.note(
+                actor, operation_id, rng.choice(RADIO_LINES), unit_id=unit.id, event_time=when + timedelta(minutes=9)
+            )
+        )
+        parties = services.dispatch.parties(operation_id, tasking)
+        outcomes = _demo_outcomes(rng, parties.vehicle_id, parties.subject_id, saved)
+        closed_at = when + timedelta(minutes=rng.randint(15, 35))
+        results.append(services.dispatch.close(actor, operation_id, tasking, outcomes, event_time=closed_at))
+        busy_until[unit.id] = closed_at
+    return results
+
+
+def _demo_outcomes(
+    rng: random.Random, vehicle_id: int | None, subject_id: int | None, saved: SightingSaved
+) -> list[OutcomeDraft]:
+    if vehicle_id is not None:
+        found = [OutcomeDraft("stop_check", vehicle_id=vehicle_id)]
+        if rng.random() < 0.5:
+            found.append(OutcomeDraft("warning_letter", vehicle_id=vehicle_id))
+        return found
+    if subject_id is not None and saved.subject_reference.startswith("SW"):
+        if rng.random() < 0.5:
+            return [
+                OutcomeDraft("official_warning", subject_id=subject_id),
+                OutcomeDraft("referral", subject_id=subject_id, referral_to=rng.choice(("iom", "drug_alcohol"))),
+            ]
+        return [OutcomeDraft("intelligence_submission", subject_id=subject_id)]
+    return [OutcomeDraft(rng.choice(("no_trace", "intelligence_submission")))]

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from console.dispatch import (
+from console.dispatch import DispatchConflict, DispatchError
+from console.dispatch_rules import (
     AVAILABLE,
     DISPATCHED,
     EN_ROUTE,
@@ -16,8 +17,6 @@ from console.dispatch import (
     ON_SCENE,
     STATUSES,
     URGENT,
-    DispatchConflict,
-    DispatchError,
     OutcomeDraft,
 )
 from console.services import Services
@@ -25,7 +24,16 @@ from console.sightings import NewSubject, TagDraft
 from console.text import TextError
 from console.types import Actor
 from console.verify import verify
-from storage.models import Outcome, PatrolUnit, RecordEntry, Sighting, Tasking, TaskingUnit, UnitStatusChange
+from storage.models import (
+    LogNote,
+    Outcome,
+    PatrolUnit,
+    RecordEntry,
+    Sighting,
+    Tasking,
+    TaskingUnit,
+    UnitStatusChange,
+)
 from tests.test_sightings import frame, op_id, vehicle_tag
 
 
@@ -264,3 +272,21 @@ def test_dispatch_refuses_bad_input_clearly(on_duty: Services, controller: Actor
     with pytest.raises(PermissionError, match="may not dispatch units"):
         on_duty.dispatch.dispatch(auditor, oid, unit_id(on_duty, "LANTERN 12"), instructions="x")
     assert status_of(on_duty, unit) == OFF_DUTY
+
+
+def test_demo_seed_writes_dispatches_radio_lines_and_outcomes(services: Services) -> None:
+    from console.demo import seed_nights
+
+    seed_nights(services, 3)
+    oid = op_id(services)
+    with services.db.read() as s:
+        taskings = s.scalars(select(Tasking)).all()
+        kinds = set(s.scalars(select(Outcome.kind)))
+        radio_lines = s.scalar(select(func.count()).select_from(LogNote).where(LogNote.unit_id.is_not(None)))
+        statuses = {u.status for u in s.scalars(select(PatrolUnit))}
+    assert taskings and all(t.closed_at is not None for t in taskings)  # every seeded tasking closed
+    assert "stop_check" in kinds and radio_lines and radio_lines >= len(taskings)
+    assert statuses == {OFF_DUTY}  # each seeded night ended with its shift
+    assert services.operations.units(oid)
+    report = verify(services.db, services.anchors.read())
+    assert report.ok, report.problems

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from console.dispatch_rules import OutcomeDraft
 from console.operation_file import OperationSpec, parse_operation
 from console.services import Services
-from console.dispatch_rules import OutcomeDraft
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
 from video.demo_scenes import DemoCamera, render_scene

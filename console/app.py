@@ -147,6 +147,7 @@ class ConsoleSession:
         self.sightings_flow = SightingsFlow(window, s, self.tasks, actor, op.id)
         self.registers_flow = RegistersFlow(window, s, self.tasks, actor, op.id)
         self.dispatch_flow = DispatchFlow(window, s, self.tasks, actor, op.id)
+        window.board.welfare_minutes = op.welfare_check_minutes
 
         feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
         self.tag_flow.saved.connect(lambda _: feed.poll())

@@ -41,6 +41,8 @@ class DispatchFlow(QObject):
         board.radio.acknowledge_requested.connect(self.acknowledge)
         board.radio.line_entered.connect(self.write_line)
         board.radio.close_requested.connect(self.ask_outcomes)
+        board.radio.backup_requested.connect(self.backup)
+        board.radio.reassign_requested.connect(self.reassign)
         may = can(actor, "tasking.dispatch")
         board.radio.setEnabled(may)
         if not may:
@@ -70,14 +72,32 @@ class DispatchFlow(QObject):
         )
 
     def dispatch_selected(self) -> None:
-        sighting = self.window.sightings.selected_id()
+        sighting = self.window.sightings.selected_id() or self.window.tag_panel.last_tag.sighting_id
         unit = self.window.board.selected_id
         if sighting is None or unit is None:
             self.window.board.show_message(
-                "Select a sighting in the Sightings list and a unit on the board, then dispatch.", problem=True
+                "Select a sighting in the Sightings list (or tag one) and a unit on the board, then dispatch.",
+                problem=True,
             )
             return
         self.dispatch(unit, sighting)
+
+    def backup(self, tasking_id: int, unit_id: int) -> None:
+        s, actor, op = self.services, self.actor, self.operation_id
+        self._run(
+            lambda: s.dispatch.join(actor, op, tasking_id, unit_id),
+            lambda _: f"{self._call_sign(unit_id)} sent as backup to tasking {tasking_ref(tasking_id)}",
+        )
+
+    def reassign(self, tasking_id: int, from_unit: int, to_unit: int) -> None:
+        s, actor, op = self.services, self.actor, self.operation_id
+        self._run(
+            lambda: s.dispatch.reassign(actor, op, tasking_id, from_unit, to_unit),
+            lambda _: (
+                f"Tasking {tasking_ref(tasking_id)} handed from {self._call_sign(from_unit)} "
+                f"to {self._call_sign(to_unit)}"
+            ),
+        )
 
     def set_status(self, unit_id: int, status: str, expected: str) -> None:
         s, actor, op = self.services, self.actor, self.operation_id

@@ -80,6 +80,7 @@ class OperationService:
                     "lawful_basis": spec.lawful_basis,
                     "authorisation_ref": spec.authorisation_ref,
                     "night_starts_hour": spec.night_starts_hour,
+                    "welfare_check_minutes": spec.welfare_check_minutes,
                 },
             )
             s.flush()
@@ -176,6 +177,7 @@ class OperationService:
                 lawful_basis=op.lawful_basis,
                 authorisation_ref=op.authorisation_ref,
                 night_starts_hour=op.night_starts_hour,
+                welfare_check_minutes=op.welfare_check_minutes,
                 tiers=tuple(TierSpec(t.number, t.name, t.start_date) for t in op.tiers),
                 categories=tuple(
                     CategorySpec(c.key, c.label, c.kind, c.subject_prefix)
@@ -246,6 +248,7 @@ class OperationService:
                 timezone=op.timezone,
                 tiers=tuple(TierView(t.number, t.name, t.start_date) for t in op.tiers),
                 teams=tuple((t.key, t.name) for t in teams),
+                welfare_check_minutes=op.welfare_check_minutes,
             )
 
     def cameras(self, operation_id: int) -> list[CameraView]:

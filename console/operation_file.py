@@ -103,6 +103,7 @@ class OperationSpec:
     lawful_basis: str = ""
     authorisation_ref: str = ""
     night_starts_hour: int = 18
+    welfare_check_minutes: int = 15
     tiers: tuple[TierSpec, ...] = ()
     categories: tuple[CategorySpec, ...] = ()
     locations: tuple[LocationSpec, ...] = ()
@@ -232,6 +233,7 @@ def parse_operation(text: str) -> OperationSpec:
             "lawful_basis",
             "authorisation_ref",
             "night_starts_hour",
+            "welfare_check_minutes",
         },
     )
     name = r.get(op, "operation", None, "name", str)
@@ -245,6 +247,9 @@ def parse_operation(text: str) -> OperationSpec:
     night = r.get(op, "operation", None, "night_starts_hour", int, 18)
     if isinstance(night, int) and not 0 <= night <= 23:
         r.problem("operation", None, "night_starts_hour", "must be an hour from 0 to 23")
+    welfare = r.get(op, "operation", None, "welfare_check_minutes", int, 15)
+    if isinstance(welfare, int) and not 1 <= welfare <= 240:
+        r.problem("operation", None, "welfare_check_minutes", "must be from 1 to 240 minutes")
 
     def items(section: str) -> list[tuple[int, dict[str, Any]]]:
         raw = data.get(section, [])
@@ -409,6 +414,7 @@ def parse_operation(text: str) -> OperationSpec:
         lawful_basis=r.get(op, "operation", None, "lawful_basis", str, ""),
         authorisation_ref=r.get(op, "operation", None, "authorisation_ref", str, ""),
         night_starts_hour=night,
+        welfare_check_minutes=welfare,
         tiers=tuple(t for _, t in tiers),
         categories=tuple(c for _, c in categories),
         locations=tuple(x for _, x in locations),
@@ -463,6 +469,7 @@ def render_operation(spec: OperationSpec) -> str:
             "lawful_basis": spec.lawful_basis,
             "authorisation_ref": spec.authorisation_ref,
             "night_starts_hour": spec.night_starts_hour,
+            "welfare_check_minutes": spec.welfare_check_minutes,
         },
     )
     for t in spec.tiers:

@@ -132,6 +132,7 @@ class TagFlow(QObject):
             who = result.vrm or result.subject_reference
             lines = [f"Saved as record entry {result.result.seq}" + (f": {who}" if who else "."), *result.what_next]
             self.window.tag_panel.end_tag("\n".join(lines))
+            self.window.tag_panel.last_tag.show_sighting(result.sighting_id, who or f"sighting {result.sighting_id}")
             self.tile_index = -1
             wall.setFocus()
             self.saved.emit(result)

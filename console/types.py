@@ -103,6 +103,7 @@ class OperationView:
     timezone: str
     tiers: tuple[TierView, ...] = field(default_factory=tuple)
     teams: tuple[tuple[str, str], ...] = ()  # (key, name)
+    welfare_check_minutes: int = 15
 
     def tier_on(self, day: date) -> TierView | None:
         current = None

@@ -70,6 +70,8 @@ class Operation(Base):
     lawful_basis: Mapped[str] = mapped_column(Text, default="")
     authorisation_ref: Mapped[str] = mapped_column(String(120), default="")
     night_starts_hour: Mapped[int] = mapped_column(Integer, default=18)
+    # A unit dispatched, en route or on scene with no update for this long needs a welfare check.
+    welfare_check_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
 
     tiers: Mapped[list[Tier]] = relationship(back_populates="operation", order_by="Tier.number")
 

@@ -41,6 +41,13 @@ def test_dispatch_status_and_close_from_the_board(qtbot: QtBot, demo_console: tu
     window.actions_by_name["board.dispatch"].trigger()  # no sighting selected: told what to do
     assert "Select a sighting" in window.board.message.text()
 
+    # LANTERN 12 joins as backup from the radio log, then closing releases both
+    backup = card(window, "LANTERN 12")
+    window.board.select(backup.unit.id)
+    window.board.radio.other_action.click()
+    qtbot.waitUntil(lambda: "(backup)" in card(window, "LANTERN 12").tasking.text(), timeout=BOUND_MS)
+    window.board.select(lantern.unit.id)
+
     window.actions_by_name["radio.close"].trigger()  # Ctrl+F4
     qtbot.waitUntil(lambda: session.dispatch_flow.dialog is not None, timeout=BOUND_MS)
     dialog = session.dispatch_flow.dialog
@@ -49,6 +56,7 @@ def test_dispatch_status_and_close_from_the_board(qtbot: QtBot, demo_console: tu
     dialog.checks["warning_letter"].setChecked(True)
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     qtbot.waitUntil(lambda: "AVAILABLE" in card(window, "LANTERN 11").status.text(), timeout=BOUND_MS)
+    qtbot.waitUntil(lambda: "AVAILABLE" in card(window, "LANTERN 12").status.text(), timeout=BOUND_MS)
     assert not card(window, "LANTERN 11").tasking.isVisible()
     with services.db.read() as s:
         kinds = list(s.scalars(select(Outcome.kind).order_by(Outcome.id)))

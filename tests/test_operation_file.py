@@ -54,14 +54,16 @@ def test_every_problem_is_reported_at_once() -> None:
         .replace("night_starts_hour = 18", "night_starts_hour = 31")
         .replace('key = "cam02"', 'key = "cam01"')
         .replace("special_constable = true", 'special_constable = "yes"')
+        .replace("welfare_check_minutes = 15", "welfare_check_minutes = 0")
     )
     found = problems(text)
-    assert len(found) == 4
+    assert len(found) == 5
     joined = "\n".join(found)
     assert "'mounted' is not one of: plain_clothes, uniformed, other" in joined
     assert "night_starts_hour: must be an hour from 0 to 23" in joined
     assert "cameras[2].key: 'cam01' appears more than once" in joined
     assert "special_constable: must be bool" in joined
+    assert "welfare_check_minutes: must be from 1 to 240 minutes" in joined
 
 
 @pytest.mark.parametrize(

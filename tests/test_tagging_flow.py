@@ -18,6 +18,7 @@ from console.demo import demo_spec, system_actor
 from console.services import Services
 from storage.models import Camera, Sighting, Subject, Vehicle
 from tests.conftest import console_session
+from widgets.board import dropped_sighting, sighting_mime
 
 
 def start_tag(qtbot: QtBot, window: Any, index: int) -> Any:
@@ -72,6 +73,9 @@ def test_tag_a_vehicle_from_the_wall(qtbot: QtBot, demo_console: tuple[Any, Serv
         camera = s.get(Camera, sighting.camera_id)
         assert camera is not None and camera.key == camera_key
     assert services.record.latest(1)[0].kind == "sighting.tagged"
+    # the last tag waits in the panel, ready to drag onto a unit (the board takes its mime data)
+    assert panel.last_tag.sighting_id == sighting.id and "OY09 FEU" in panel.last_tag.text()
+    assert dropped_sighting(sighting_mime(sighting.id)) == sighting.id
     # the sightings dock shows it (the record feed tells it), with its still
     view = window.sightings
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=15_000)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QMouseEvent
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDropEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 from console.dispatch_rules import (
     AVAILABLE,
     BUSY,
+    DISPATCHABLE,
     EN_ROUTE,
     OFF_DUTY,
     ON_SCENE,
@@ -99,6 +102,38 @@ def card_state(unit: UnitView, now: datetime, welfare_minutes: int) -> tuple[str
     if unit.status in WATCHED and minutes is not None and minutes >= welfare_minutes:
         return "welfare", f"{words}  ·  no update {minutes} min: welfare check"
     return "", words
+
+
+class SightingChip(QLabel):
+    """The last sighting tagged at this console, ready to drag onto a unit."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sightingChip")
+        self.setWordWrap(True)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.sighting_id: int | None = None
+        self._pressed: QPoint | None = None
+        self.hide()
+
+    def show_sighting(self, sighting_id: int, words: str) -> None:
+        self.sighting_id = sighting_id
+        self.setText(f"⠿ Last tag: {words}. Drag onto a unit to dispatch it.")
+        self.setToolTip(f"Sighting {sighting_id}")
+        self.show()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed = event.position().toPoint()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pressed is None or self.sighting_id is None:
+            return
+        if (event.position().toPoint() - self._pressed).manhattanLength() < QApplication.startDragDistance():
+            return
+        self._pressed = None
+        drag = QDrag(self)
+        drag.setMimeData(sighting_mime(self.sighting_id))
+        drag.exec(Qt.DropAction.CopyAction)
 
 
 class UnitCard(QFrame):
@@ -186,11 +221,14 @@ class RadioLog(QFrame):
     acknowledge_requested = Signal(int)
     line_entered = Signal(int, str)
     close_requested = Signal(int)  # tasking id
+    backup_requested = Signal(int, int)  # tasking id, unit id
+    reassign_requested = Signal(int, int, int)  # tasking id, from unit id, to unit id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("radioLog")
         self.unit: UnitView | None = None
+        self.others: list[UnitView] = []
         self.heading = QLabel("Radio log: select a unit")
         self.heading.setObjectName("panelHeading")
         self.buttons: dict[str, QPushButton] = {}
@@ -214,11 +252,20 @@ class RadioLog(QFrame):
         row = QHBoxLayout()
         row.addWidget(self.acknowledge)
         row.addWidget(self.close_tasking)
+        # A free unit joins an open tasking as backup; a tasked unit hands its place to a free one.
+        self.other = QComboBox()
+        self.other.setMinimumWidth(160)
+        self.other_action = QPushButton("")
+        self.other_action.clicked.connect(self._other_action)
+        other_row = QHBoxLayout()
+        other_row.addWidget(self.other, 1)
+        other_row.addWidget(self.other_action)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.heading)
         layout.addLayout(grid)
         layout.addLayout(row)
+        layout.addLayout(other_row)
         layout.addWidget(self.line)
         self.show_unit(None)
 
@@ -233,6 +280,44 @@ class RadioLog(QFrame):
         self.acknowledge.setEnabled(unit is not None and unit.status == URGENT and not unit.urgent_acknowledged_by)
         self.close_tasking.setEnabled(unit is not None and unit.tasking_id is not None)
         self.line.setEnabled(unit is not None)
+        self._fill_other()
+
+    def set_others(self, units: Sequence[UnitView]) -> None:
+        self.others = list(units)
+        self._fill_other()
+
+    def _fill_other(self) -> None:
+        """Backup choices (open taskings) for a free unit; reassign choices (free units) for a
+        tasked one."""
+        unit = self.unit
+        self.other.clear()
+        if unit is not None and unit.tasking_id is not None:
+            self.other_action.setText("Hand tasking to this unit")
+            for u in self.others:
+                if u.status in DISPATCHABLE and u.tasking_id is None:
+                    self.other.addItem(u.call_sign, u.id)
+        elif unit is not None and unit.status in DISPATCHABLE:
+            self.other_action.setText("Send as backup")
+            taskings: dict[int, list[str]] = {}
+            for u in self.others:
+                if u.tasking_id is not None:
+                    taskings.setdefault(u.tasking_id, []).append(u.call_sign)
+            for tasking, crews in sorted(taskings.items()):
+                self.other.addItem(f"{tasking_ref(tasking)} with {', '.join(crews)}", tasking)
+        else:
+            self.other_action.setText("Send as backup")
+        usable = self.other.count() > 0
+        self.other.setEnabled(usable)
+        self.other_action.setEnabled(usable)
+
+    def _other_action(self) -> None:
+        unit, chosen = self.unit, self.other.currentData()
+        if unit is None or chosen is None:
+            return
+        if unit.tasking_id is not None:
+            self.reassign_requested.emit(unit.tasking_id, unit.id, int(chosen))
+        else:
+            self.backup_requested.emit(int(chosen), unit.id)
 
     @staticmethod
     def _may(unit: UnitView, status: str) -> bool:
@@ -331,6 +416,7 @@ class DispatchBoard(QWidget):
             if self._layout.indexOf(card) != position:
                 self._layout.insertWidget(position, card)
             card.show_unit(unit, now, self.welfare_minutes)
+        self.radio.set_others(on_duty)
         off = [u.call_sign for u in units if u.status == OFF_DUTY]
         self.off_duty.setText(f"Off duty: {', '.join(off)}" if off else "")
         self.off_duty.setVisible(bool(off))

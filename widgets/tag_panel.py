@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from widgets.board import SightingChip
 from widgets.keymap import PanelKeys, key_sequence
 from widgets.tag_form import TagForm
 
@@ -61,6 +62,8 @@ class TagPanel(QWidget):
         layout.addWidget(self.tag_button)
         layout.addWidget(self.tag_form)
         layout.addWidget(self.tag_result)
+        self.last_tag = SightingChip()
+        layout.addWidget(self.last_tag)
         layout.addWidget(QLabel("Log note"))
         layout.addWidget(self.note)
         layout.addWidget(self.save)

@@ -135,3 +135,31 @@ def test_up_and_down_move_between_cards_and_clicks_select(qtbot: QtBot) -> None:
     qtbot.keyClick(b, Qt.Key.Key_Up)
     qtbot.keyClick(b, Qt.Key.Key_Up)
     assert b.selected_id == 11 and "LANTERN 11" in b.radio.heading.text()
+
+
+def test_backup_and_reassign_choices_follow_the_selected_unit(qtbot: QtBot) -> None:
+    b = board(qtbot)
+    b.show_units(
+        [
+            unit(11, "on_scene", tasking_id=7),
+            unit(12, "available"),
+            unit(13, "returning"),
+            unit(14, "busy"),
+        ]
+    )
+    b.select(12)  # a free unit: send it as backup to an open tasking
+    radio = b.radio
+    assert radio.other_action.text() == "Send as backup"
+    assert [radio.other.itemText(i) for i in range(radio.other.count())] == ["T-7 with LANTERN 11"]
+    with qtbot.waitSignal(radio.backup_requested) as backup:
+        qtbot.mouseClick(radio.other_action, Qt.MouseButton.LeftButton)
+    assert backup.args == [7, 12]
+    b.select(11)  # a tasked unit: hand its place to a free one
+    assert radio.other_action.text() == "Hand tasking to this unit"
+    assert [radio.other.itemText(i) for i in range(radio.other.count())] == ["LANTERN 12", "LANTERN 13"]
+    radio.other.setCurrentIndex(1)
+    with qtbot.waitSignal(radio.reassign_requested) as handed:
+        qtbot.mouseClick(radio.other_action, Qt.MouseButton.LeftButton)
+    assert handed.args == [7, 11, 13]
+    b.select(14)  # busy: neither
+    assert not radio.other_action.isEnabled()

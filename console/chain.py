@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
+from storage.models import DIGEST_SKIP_IF
+
 GENESIS = "0" * 64
 
 
@@ -41,8 +43,19 @@ def row_key(obj: Any) -> tuple[str, str]:
 
 
 def row_values(obj: Any) -> dict[str, Any]:
+    """The values a row digest covers (see storage.models: columns added later are left out
+    while they hold their default, derived columns always)."""
     mapper = sa_inspect(obj).mapper
-    return {col.key: getattr(obj, attr.key) for attr in mapper.column_attrs for col in attr.columns}
+    values: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        for col in attr.columns:
+            if not col.info.get("digested", True):
+                continue
+            value = getattr(obj, attr.key)
+            if DIGEST_SKIP_IF in col.info and value == col.info[DIGEST_SKIP_IF]:
+                continue
+            values[col.key] = value
+    return values
 
 
 def row_digest(obj: Any) -> str:

@@ -132,7 +132,7 @@ class RegisterService:
                 .limit(limit)
             )
             if fragment:
-                query = query.where(func.replace(Vehicle.vrm, " ", "").contains(fragment, autoescape=True))
+                query = query.where(Vehicle.vrm_key.contains(fragment, autoescape=True))
             rows = s.execute(query).all()
             counts = _outcome_counts(s, operation_id, "vehicle_id", [r[0].id for r in rows])
             return [

@@ -443,9 +443,7 @@ class SightingService:
         with self._db.read() as s:
             target = compact(vrm)
             vehicle_id = s.scalars(
-                select(Vehicle.id).where(
-                    Vehicle.operation_id == operation_id, func.replace(Vehicle.vrm, " ", "") == target
-                )
+                select(Vehicle.id).where(Vehicle.operation_id == operation_id, Vehicle.vrm_key == target)
             ).first()
             return _vehicle_history(s, operation_id, vehicle_id, now) if vehicle_id is not None else None
 
@@ -514,7 +512,7 @@ class SightingService:
         text_like = f"%{_escape_like(fragment.lower())}%"
         vehicles = select(Vehicle.id).where(
             Vehicle.operation_id == operation_id,
-            func.replace(Vehicle.vrm, " ", "").like(vrm_like, escape="\\"),
+            Vehicle.vrm_key.like(vrm_like, escape="\\"),
         )
         subjects = select(Subject.id).where(
             Subject.operation_id == operation_id,

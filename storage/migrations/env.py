@@ -10,7 +10,7 @@ from storage.models import Base
 target_metadata = Base.metadata
 
 # Indexes a migration makes for one engine only, which the models do not describe.
-ENGINE_ONLY_INDEXES = {"ix_vehicle_vrm_compact_trgm"}
+ENGINE_ONLY_INDEXES = {"ix_vehicle_vrm_key_trgm"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

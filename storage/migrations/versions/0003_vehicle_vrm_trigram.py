@@ -1,12 +1,13 @@
-"""trigram index for VRM fragment search on PostgreSQL
+"""vehicle.vrm_key (the VRM without spaces) for fragment search, with a trigram index on PostgreSQL
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 17:00:00
 
-PostgreSQL only, and only where the pg_trgm extension can be created (it ships with the server
-and is trusted, so the database owner may create it). Without it the search still works, by
-scanning the vehicle table. SQLite keeps its plain scan: it is fast enough there.
+The trigram index needs the pg_trgm extension, which ships with the server and is trusted, so
+the database owner may create it. Without it the search still works, by scanning the vehicle
+table. SQLite keeps its plain scan: it is fast enough there. vrm_key is derived from vrm and
+left out of the row digests, so existing vehicle rows verify unchanged.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ depends_on = None
 
 log = logging.getLogger("storage.migrations")
 
-INDEX = "ix_vehicle_vrm_compact_trgm"
+INDEX = "ix_vehicle_vrm_key_trgm"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('vrm_key', sa.String(length=20), nullable=False, server_default=''))
+    op.execute(sa.text("UPDATE vehicle SET vrm_key = upper(replace(vrm, ' ', ''))"))
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -36,9 +40,11 @@ def upgrade() -> None:
     except sa.exc.DBAPIError as exc:
         log.warning("pg_trgm is not available (%s); VRM search will scan the vehicle table", exc.orig)
         return
-    bind.execute(sa.text(f"CREATE INDEX {INDEX} ON vehicle USING gin (replace(vrm, ' ', '') gin_trgm_ops)"))
+    bind.execute(sa.text(f"CREATE INDEX {INDEX} ON vehicle USING gin (vrm_key gin_trgm_ops)"))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(sa.text(f"DROP INDEX IF EXISTS {INDEX}"))
+    with op.batch_alter_table('vehicle', schema=None) as batch_op:
+        batch_op.drop_column('vrm_key')

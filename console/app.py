@@ -155,6 +155,7 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
         feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)
+        feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
         self.change_listener = listen_for_changes(s, self.tasks, feed)

@@ -39,6 +39,7 @@ from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import (
     Location,
+    LogNote,
     Outcome,
     PatrolUnit,
     Sighting,
@@ -102,6 +103,29 @@ class DispatchService:
                 subject.id if subject else None,
                 subject.reference if subject else "",
             )
+
+    def radio_log(self, operation_id: int, unit_id: int, limit: int = 12) -> list[tuple[datetime, str]]:
+        """The unit's latest status changes and radio-log lines, newest first."""
+        with self._db.read() as s:
+            unit = _unit(s, operation_id, unit_id)
+            changes = s.execute(
+                select(UnitStatusChange.changed_at, UnitStatusChange.to_status, UnitStatusChange.tasking_id)
+                .where(UnitStatusChange.unit_id == unit.id)
+                .order_by(UnitStatusChange.id.desc())
+                .limit(limit)
+            ).all()
+            lines = s.execute(
+                select(LogNote.noted_at, LogNote.text)
+                .where(LogNote.unit_id == unit.id)
+                .order_by(LogNote.id.desc())
+                .limit(limit)
+            ).all()
+        found = [
+            (when, STATUS_WORDS.get(status, status) + (f" (tasking {tasking_ref(t)})" if t else ""))
+            for when, status, t in changes
+        ]
+        found += [(when, f"“{text}”") for when, text in lines]
+        return sorted(found, key=lambda x: x[0], reverse=True)[:limit]
 
     # -- status changes ---------------------------------------------------------------------
 

@@ -41,12 +41,25 @@ class DispatchFlow(QObject):
         board.radio.acknowledge_requested.connect(self.acknowledge)
         board.radio.line_entered.connect(self.write_line)
         board.radio.close_requested.connect(self.ask_outcomes)
+        board.selection_changed.connect(lambda _: self.load_history())
         board.radio.backup_requested.connect(self.backup)
         board.radio.reassign_requested.connect(self.reassign)
         may = can(actor, "tasking.dispatch")
         board.radio.setEnabled(may)
         if not may:
             board.show_message(f"A {actor.role} may watch the board but not dispatch.", problem=False)
+
+    def load_history(self) -> None:
+        """The selected unit's radio log, read in a worker (again after each change)."""
+        unit = self.window.board.selected_id
+        if unit is None:
+            return
+        s, op, radio = self.services, self.operation_id, self.window.board.radio
+        self.tasks.submit(
+            lambda: s.dispatch.radio_log(op, unit),
+            lambda lines: radio.show_history(unit, lines),
+            lambda e: log.warning("radio log not read: %s", e),
+        )
 
     # -- asking the service ------------------------------------------------------------------
 

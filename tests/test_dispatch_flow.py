@@ -38,6 +38,9 @@ def test_dispatch_status_and_close_from_the_board(qtbot: QtBot, demo_console: tu
     window.board.select(lantern.unit.id)
     window.actions_by_name["radio.on_scene"].trigger()  # F6
     qtbot.waitUntil(lambda: "ON SCENE" in card(window, "LANTERN 11").status.text(), timeout=BOUND_MS)
+    # the radio log shows the unit's latest changes, newest first
+    qtbot.waitUntil(lambda: "on scene" in window.board.radio.history.text(), timeout=BOUND_MS)
+    assert window.board.radio.history.text().splitlines()[0].endswith("on scene (tasking T-1)")
     window.actions_by_name["board.dispatch"].trigger()  # no sighting selected: told what to do
     assert "Select a sighting" in window.board.message.text()
 

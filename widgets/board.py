@@ -245,6 +245,10 @@ class RadioLog(QFrame):
         self.acknowledge.clicked.connect(self.request_acknowledge)
         self.close_tasking = QPushButton(f"Close tasking…  [{_keys('radio.close')}]")
         self.close_tasking.clicked.connect(self.request_close)
+        self.history = QLabel("")
+        self.history.setObjectName("radioHistory")
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.PlainText)
         self.line = QLineEdit()
         self.line.setPlaceholderText("Radio log line for the selected unit; Return writes it")
         self.line.setMaxLength(4000)
@@ -267,9 +271,12 @@ class RadioLog(QFrame):
         layout.addLayout(row)
         layout.addLayout(other_row)
         layout.addWidget(self.line)
+        layout.addWidget(self.history)
         self.show_unit(None)
 
     def show_unit(self, unit: UnitView | None) -> None:
+        if unit is None or self.unit is None or unit.id != self.unit.id:
+            self.history.setText("")
         self.unit = unit
         if unit is None:
             self.heading.setText("Radio log: select a unit")
@@ -281,6 +288,12 @@ class RadioLog(QFrame):
         self.close_tasking.setEnabled(unit is not None and unit.tasking_id is not None)
         self.line.setEnabled(unit is not None)
         self._fill_other()
+
+    def show_history(self, unit_id: int, lines: Sequence[tuple[datetime, str]]) -> None:
+        """The selected unit's latest changes and radio lines (newest first)."""
+        if self.unit is None or self.unit.id != unit_id:
+            return  # an answer for a unit no longer selected
+        self.history.setText("\n".join(f"{when.astimezone():%H:%M}  {words}" for when, words in lines))
 
     def set_others(self, units: Sequence[UnitView]) -> None:
         self.others = list(units)
@@ -368,6 +381,7 @@ class DispatchBoard(QWidget):
         self.welfare_minutes = welfare_minutes
         self.cards: dict[int, UnitCard] = {}
         self.selected_id: int | None = None
+        self._announced: int | None = None  # the selection last told by selection_changed
         self._units: list[UnitView] = []
         body = QWidget()
         self._layout = QVBoxLayout(body)
@@ -446,7 +460,9 @@ class DispatchBoard(QWidget):
             card.set_selected(unit_id == self.selected_id)
         unit = self.selected_unit
         self.radio.show_unit(unit)
-        self.selection_changed.emit(unit)
+        if self.selected_id != self._announced:
+            self._announced = self.selected_id
+            self.selection_changed.emit(unit)
 
     def step(self, delta: int) -> None:
         """Move the selection up or down the cards (keys)."""

@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, func, or_, select, union
+from sqlalchemy import ColumnElement, false, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
@@ -532,11 +531,16 @@ class SightingService:
             )
         vehicle_ids = list(s.scalars(vehicles.limit(_MATCH_IDS_MAX + 1)))
         subject_ids = list(s.scalars(subjects.limit(_MATCH_IDS_MAX + 1)))
-        by_vehicle: Any = vehicle_ids
-        by_subject: Any = subject_ids
         if len(vehicle_ids) > _MATCH_IDS_MAX or len(subject_ids) > _MATCH_IDS_MAX:
-            by_vehicle, by_subject = vehicles, subjects  # too many to list: filter by sub-query
-        return or_(Sighting.vehicle_id.in_(by_vehicle), Sighting.subject_id.in_(by_subject))
+            # Too many to list: filter by sub-query (the newest sightings hold enough of them).
+            return or_(Sighting.vehicle_id.in_(vehicles), Sighting.subject_id.in_(subjects))
+        # Only the halves that matched, so the planner sees one plain index condition when it can.
+        found = [
+            column.in_(ids)
+            for column, ids in ((Sighting.vehicle_id, vehicle_ids), (Sighting.subject_id, subject_ids))
+            if ids
+        ]
+        return or_(*found) if found else false()
 
 
 def _escape_like(text: str) -> str:

@@ -12,6 +12,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    # The console's own recording process: writes the footage index, gaps and purges; no login.
+    RECORDER = "recorder"
 
 
 class HasRole(Protocol):
@@ -27,7 +29,8 @@ class PermissionDenied(PermissionError):
 
 
 _C, _S, _AU, _AD = Role.CONTROLLER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR
-_ALL = frozenset(Role)
+_REC = Role.RECORDER
+_ALL = frozenset({_C, _S, _AU, _AD})
 
 RULES: dict[str, frozenset[Role]] = {
     "shift.start": frozenset({_C, _S}),
@@ -47,6 +50,11 @@ RULES: dict[str, frozenset[Role]] = {
     "sensitive.read": frozenset({_S}),
     "sensitive.write": frozenset({_S}),
     "evidence.release": frozenset({_S}),
+    "evidence.hold": frozenset({_C, _S}),
+    "evidence.export": frozenset({_C, _S}),
+    "evidence.handover": frozenset({_C, _S}),
+    "recording.index": frozenset({_REC}),
+    "recording.purge": frozenset({_REC, _AD}),
     "template.edit": frozenset({_S}),
     "letter.override": frozenset({_S}),
     "operators.manage": frozenset({_AD}),
@@ -67,6 +75,11 @@ ACTION_WORDS = {
     "sensitive.read": "see special-category data",
     "sensitive.write": "change special-category data",
     "evidence.release": "release an evidence hold",
+    "evidence.hold": "hold footage as evidence",
+    "evidence.export": "export evidence",
+    "evidence.handover": "record the handover of an exhibit",
+    "recording.index": "write the recording index",
+    "recording.purge": "purge recorded footage",
     "template.edit": "edit letter templates",
     "letter.override": "override the warning-letter limit",
     "operators.manage": "manage operators",

@@ -81,6 +81,8 @@ class OperationService:
                     "authorisation_ref": spec.authorisation_ref,
                     "night_starts_hour": spec.night_starts_hour,
                     "welfare_check_minutes": spec.welfare_check_minutes,
+                    "segment_seconds": spec.segment_seconds,
+                    "video_retention_days": spec.video_retention_days,
                 },
             )
             s.flush()
@@ -178,6 +180,8 @@ class OperationService:
                 authorisation_ref=op.authorisation_ref,
                 night_starts_hour=op.night_starts_hour,
                 welfare_check_minutes=op.welfare_check_minutes,
+                segment_seconds=op.segment_seconds,
+                video_retention_days=op.video_retention_days,
                 tiers=tuple(TierSpec(t.number, t.name, t.start_date) for t in op.tiers),
                 categories=tuple(
                     CategorySpec(c.key, c.label, c.kind, c.subject_prefix)
@@ -249,6 +253,8 @@ class OperationService:
                 tiers=tuple(TierView(t.number, t.name, t.start_date) for t in op.tiers),
                 teams=tuple((t.key, t.name) for t in teams),
                 welfare_check_minutes=op.welfare_check_minutes,
+                segment_seconds=op.segment_seconds,
+                video_retention_days=op.video_retention_days,
             )
 
     def cameras(self, operation_id: int) -> list[CameraView]:
@@ -269,6 +275,7 @@ class OperationService:
                     kind=c.kind,
                     main_url=c.main_url,
                     sub_url=c.sub_url,
+                    recording=c.recording,
                 )
                 for c, loc in rows
             ]

@@ -104,6 +104,8 @@ class OperationSpec:
     authorisation_ref: str = ""
     night_starts_hour: int = 18
     welfare_check_minutes: int = 15
+    segment_seconds: int = 60
+    video_retention_days: int = 31
     tiers: tuple[TierSpec, ...] = ()
     categories: tuple[CategorySpec, ...] = ()
     locations: tuple[LocationSpec, ...] = ()
@@ -234,6 +236,8 @@ def parse_operation(text: str) -> OperationSpec:
             "authorisation_ref",
             "night_starts_hour",
             "welfare_check_minutes",
+            "segment_seconds",
+            "video_retention_days",
         },
     )
     name = r.get(op, "operation", None, "name", str)
@@ -250,6 +254,12 @@ def parse_operation(text: str) -> OperationSpec:
     welfare = r.get(op, "operation", None, "welfare_check_minutes", int, 15)
     if isinstance(welfare, int) and not 1 <= welfare <= 240:
         r.problem("operation", None, "welfare_check_minutes", "must be from 1 to 240 minutes")
+    segment = r.get(op, "operation", None, "segment_seconds", int, 60)
+    if isinstance(segment, int) and not 10 <= segment <= 3600:
+        r.problem("operation", None, "segment_seconds", "must be from 10 to 3600 seconds")
+    retention = r.get(op, "operation", None, "video_retention_days", int, 31)
+    if isinstance(retention, int) and not 1 <= retention <= 3650:
+        r.problem("operation", None, "video_retention_days", "must be from 1 to 3650 days")
 
     def items(section: str) -> list[tuple[int, dict[str, Any]]]:
         raw = data.get(section, [])
@@ -415,6 +425,8 @@ def parse_operation(text: str) -> OperationSpec:
         authorisation_ref=r.get(op, "operation", None, "authorisation_ref", str, ""),
         night_starts_hour=night,
         welfare_check_minutes=welfare,
+        segment_seconds=segment,
+        video_retention_days=retention,
         tiers=tuple(t for _, t in tiers),
         categories=tuple(c for _, c in categories),
         locations=tuple(x for _, x in locations),
@@ -470,6 +482,8 @@ def render_operation(spec: OperationSpec) -> str:
             "authorisation_ref": spec.authorisation_ref,
             "night_starts_hour": spec.night_starts_hour,
             "welfare_check_minutes": spec.welfare_check_minutes,
+            "segment_seconds": spec.segment_seconds,
+            "video_retention_days": spec.video_retention_days,
         },
     )
     for t in spec.tiers:

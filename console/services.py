@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from console.anchors import AnchorFile
 from console.dispatch import DispatchService
+from console.evidence import EvidenceService
+from console.export import ExportService
+from console.footage import FootageIndex
 from console.operation import OperationService
 from console.record import RecordService
 from console.registers import RegisterService
@@ -28,6 +31,9 @@ class Services:
     registers: RegisterService
     dispatch: DispatchService
     anchors: AnchorFile
+    footage: FootageIndex
+    exports: ExportService
+    evidence: EvidenceService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -53,4 +59,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         sightings=SightingService(db, record, settings.stills_dir),
         registers=RegisterService(db, record),
         anchors=AnchorFile(settings.anchor_path),
+        footage=FootageIndex(db, record, settings.console_id),
+        exports=ExportService(db, record, settings.recordings),
+        evidence=EvidenceService(db, record),
     )

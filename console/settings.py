@@ -1,7 +1,9 @@
 """Where the console keeps its data and which database it talks to, from options and environment.
 
 Environment (all optional): SENTINEL_DATA_DIR, SENTINEL_DB, SENTINEL_ANCHOR_FILE,
-SENTINEL_CONSOLE_ID. Tests set SENTINEL_DATA_DIR so nothing touches the user's folders.
+SENTINEL_CONSOLE_ID, SENTINEL_RECORDINGS_DIR (where footage is recorded),
+SENTINEL_RECORDING_LIMIT_GB (the most footage the recordings folder may hold; default: whatever
+leaves 5 % of its disk free). Tests set SENTINEL_DATA_DIR so nothing touches the user's folders.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ class Settings:
     console_id: str
     operation: str | None = None
     demo: bool = False
+    recordings_dir: Path | None = None
+    recording_limit_bytes: int | None = None  # None: leave 5 % of the disk free
+    record_in_console: bool = True  # False where a dedicated recorder machine records
+
+    @property
+    def recordings(self) -> Path:
+        """Recorded segments, one folder per camera and UTC day."""
+        return self.recordings_dir or self.data_dir / "recordings"
 
     @property
     def demo_clip_dir(self) -> Path:
@@ -57,6 +67,12 @@ def load_settings(
     db_url = db or env.get("SENTINEL_DB") or f"sqlite:///{data_dir / 'sentinel.db'}"
     anchor_path = Path(anchor or env.get("SENTINEL_ANCHOR_FILE") or default_anchor_path(db_url, data_dir))
     console_id = env.get("SENTINEL_CONSOLE_ID") or socket.gethostname() or "console"
+    recordings = env.get("SENTINEL_RECORDINGS_DIR")
+    limit_gb = env.get("SENTINEL_RECORDING_LIMIT_GB")
+    try:
+        limit = int(float(limit_gb) * 1e9) if limit_gb else None
+    except ValueError:
+        raise ValueError(f"SENTINEL_RECORDING_LIMIT_GB must be a number of gigabytes, not {limit_gb!r}") from None
     return Settings(
         data_dir=data_dir,
         db_url=db_url,
@@ -64,4 +80,7 @@ def load_settings(
         console_id=console_id,
         operation=operation or ("demo" if demo else None),
         demo=demo,
+        recordings_dir=Path(recordings) if recordings else None,
+        recording_limit_bytes=limit,
+        record_in_console=env.get("SENTINEL_RECORD_IN_CONSOLE", "1") != "0",
     )

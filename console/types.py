@@ -67,6 +67,7 @@ class CameraView:
     kind: str
     main_url: str  # without credentials
     sub_url: str
+    recording: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class OperationView:
     tiers: tuple[TierView, ...] = field(default_factory=tuple)
     teams: tuple[tuple[str, str], ...] = ()  # (key, name)
     welfare_check_minutes: int = 15
+    segment_seconds: int = 60
+    video_retention_days: int = 31
 
     def tier_on(self, day: date) -> TierView | None:
         current = None

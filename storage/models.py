@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -83,6 +84,9 @@ class Operation(Base):
     night_starts_hour: Mapped[int] = mapped_column(Integer, default=18)
     # A unit dispatched, en route or on scene with no update for this long needs a welfare check.
     welfare_check_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15", info=added_later(15))
+    # Recording: segment length and how long footage is kept unless held as evidence.
+    segment_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60", info=added_later(60))
+    video_retention_days: Mapped[int] = mapped_column(Integer, default=31, server_default="31", info=added_later(31))
 
     tiers: Mapped[list[Tier]] = relationship(back_populates="operation", order_by="Tier.number")
 
@@ -342,6 +346,8 @@ class Outcome(Base):
 
 
 class Exhibit(Base):
+    """An evidence package exported to a folder; its manifest's hash is in the record."""
+
     __tablename__ = "exhibit"
     id: Mapped[int] = mapped_column(primary_key=True)
     operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
@@ -353,6 +359,70 @@ class Exhibit(Base):
     folder: Mapped[str] = mapped_column(Text, default="")
     manifest_sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Camera keys of a several-camera exhibit, canonical JSON; camera_id is the first of them.
+    cameras: Mapped[str] = mapped_column(Text, default="[]", server_default="[]", info=added_later("[]"))
+
+
+class ExhibitHandover(Base):
+    """One line of an exhibit's handling log: who received it from whom, when."""
+
+    __tablename__ = "exhibit_handover"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exhibit_id: Mapped[int] = mapped_column(ForeignKey("exhibit.id"), index=True)
+    handed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_name: Mapped[str] = mapped_column(String(120))
+    to_name: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RecordingSegment(Base):
+    """A file of one camera's encoded stream, copied without re-encoding; the time index.
+
+    Not digested into the record row by row (a row a minute per camera): a segment's SHA-256,
+    taken when it closed, is carried by the exports made from it and re-checked before each."""
+
+    __tablename__ = "recording_segment"
+    __record_tracked__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)  # relative to the recordings folder
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    packets: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")  # empty while the file is open
+    codec: Mapped[str] = mapped_column(String(20), default="")
+    recorder: Mapped[str] = mapped_column(String(60), default="")  # console id of the recording machine
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, closed, purged
+
+
+class RecordingGap(Base):
+    """A span a camera with recording on was not recorded (stream lost, recorder stopped)."""
+
+    __tablename__ = "recording_gap"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class EvidenceHold(Base):
+    """Footage of a camera over a span that retention and the disk limit must not purge."""
+
+    __tablename__ = "evidence_hold"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    exhibit_id: Mapped[int | None] = mapped_column(ForeignKey("exhibit.id"), index=True)
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    placed_by: Mapped[str] = mapped_column(String(60))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_by: Mapped[str] = mapped_column(String(60), default="")
+    release_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class SavedView(Base):
@@ -409,7 +479,9 @@ __all__ = [
     "Camera",
     "CameraCredential",
     "Category",
+    "EvidenceHold",
     "Exhibit",
+    "ExhibitHandover",
     "Location",
     "LogNote",
     "Officer",
@@ -419,6 +491,8 @@ __all__ = [
     "Outcome",
     "PatrolUnit",
     "RecordEntry",
+    "RecordingGap",
+    "RecordingSegment",
     "SavedView",
     "Shift",
     "Sighting",

@@ -66,7 +66,7 @@ class FeedStats:
     stream: str
 
 
-def _exit_words(code: int | None) -> str:
+def exit_words(code: int | None) -> str:
     if code is None:
         return "stopped"
     if code < 0:
@@ -178,7 +178,7 @@ class CameraFeed:
         delay = min(RESTART_CAP_S, FIRST_RESTART_S * 2**self._restart_failures)
         self._restart_failures += 1
         self._restart_at = now + delay
-        self._stopped_reason = _exit_words(exitcode)
+        self._stopped_reason = exit_words(exitcode)
         _log.warning(
             "camera %s: capture helper %s after %.1f s; restarting in %.0f s",
             self.camera_id,

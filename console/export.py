@@ -1,0 +1,659 @@
+"""Evidence export: a self-verifying package for one or more cameras over a time range.
+
+The package is built in a hidden ``.partial`` folder and renamed into place only when every
+file is written and hashed; a failed or cancelled export is removed (or, if even that fails,
+left marked FAILED), never left looking complete. Then one action writes the exhibit, an
+evidence hold per camera and the record entry holding the manifest's hash.
+
+Layout: ``master/`` (the recorded packets, bit for bit), ``working/`` (H.264 with burned-in
+camera, local date-time with its UTC offset and exhibit reference), ``stills/`` (the tags'
+stored stills), ``record-extract.jsonl`` (the range's record entries with their hashes),
+``manifest.json``, ``SHA256SUMS`` (``sha256sum -c``), ``README.txt`` and ``exhibit-sheet.pdf``
+(the printable sheet carrying the manifest's hash and the handling log).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import av
+from sqlalchemy import select, text
+
+from console.access import require
+from console.chain import canonical_json
+from console.footage import overlapping_segments
+from console.record import ActionContext, EntryDraft, RecordService, utc_now
+from console.types import ActionResult, Actor, ChainHead
+from storage.db import Database
+from storage.models import (
+    Camera,
+    EvidenceHold,
+    Exhibit,
+    Location,
+    Operation,
+    RecordEntry,
+    RecordingSegment,
+    Sighting,
+)
+from video.export import ClipPart, ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
+from video.recorder import file_sha256
+
+log = logging.getLogger("sentinel.export")
+
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+SHEET = "exhibit-sheet.pdf"
+README = "README.txt"
+FORMAT = "sentinel-exhibit/1"
+MAX_RANGE = timedelta(hours=24)
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}")
+# Share of each camera's export time: the master is a copy, the working copy an encode.
+MASTER_SHARE = 0.1
+
+
+class ExportError(ValueError):
+    """The export cannot be made as asked (said in one sentence for the operator)."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    camera_keys: tuple[str, ...]
+    start: datetime
+    end: datetime
+    exhibit_reference: str
+    reason: str
+    out_dir: Path
+    operation: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    folder: Path
+    manifest_sha256: str
+    record: ActionResult
+    files: int
+    actual_start: datetime
+    actual_end: datetime
+    gaps: tuple[tuple[str, datetime, datetime], ...] = ()
+
+
+@dataclass
+class _CameraPlan:
+    id: int
+    key: str
+    name: str
+    location: str
+    segments: list[RecordingSegment] = field(default_factory=list)
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Job:
+    """One export under way: who, what, where it is being written."""
+
+    actor: Actor
+    op: Operation
+    plans: list[_CameraPlan]
+    request: ExportRequest
+    reference: str
+    folder: Path
+    tz: ZoneInfo
+
+
+def local_iso(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).isoformat(timespec="milliseconds")
+
+
+def utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def burned_in_time(moment: datetime, tz: ZoneInfo) -> str:
+    """``25/10/2026 01:30:12.4 +01:00 BST``: the offset makes the repeated hour unambiguous."""
+    local = moment.astimezone(tz)
+    offset = local.strftime("%z")
+    return f"{local:%d/%m/%Y %H:%M:%S}.{local.microsecond // 100_000} {offset[:3]}:{offset[3:]} {local.tzname()}"
+
+
+def check_reference(reference: str) -> str:
+    ref = reference.strip()
+    if not _REFERENCE.fullmatch(ref):
+        raise ExportError(
+            "An exhibit reference is 1 to 40 letters, digits and / _ . - (starting with a letter or digit), "
+            f"not {reference!r}"
+        )
+    return ref
+
+
+def folder_name(reference: str) -> str:
+    return reference.replace("/", "_")
+
+
+def software_version() -> str:
+    try:
+        return metadata.version("sentinel-console")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def sha256_lines(folder: Path, names: Sequence[str]) -> str:
+    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in names)
+
+
+class ExportService:
+    def __init__(self, db: Database, record: RecordService, recordings: Path) -> None:
+        self._db = db
+        self._record = record
+        self.recordings = recordings
+
+    # --- what there is to export -----------------------------------------------------------------
+    def _plan(self, request: ExportRequest) -> tuple[Operation, list[_CameraPlan]]:
+        if request.end <= request.start:
+            raise ExportError("The end of the range must come after its start")
+        if request.end - request.start > MAX_RANGE:
+            raise ExportError("A range of at most 24 hours can be exported at once; export it in parts")
+        if not request.reason.strip():
+            raise ExportError("Say why this footage is exported (the reason is recorded)")
+        if not request.camera_keys:
+            raise ExportError("Choose at least one camera")
+        with self._db.read() as s:
+            query = select(Operation)
+            if request.operation:
+                query = query.where(Operation.name == request.operation)
+            op = s.scalars(query.order_by(Operation.id)).first()
+            if op is None:
+                raise ExportError(f"No operation {request.operation!r}")
+            plans: list[_CameraPlan] = []
+            for key in dict.fromkeys(request.camera_keys):
+                row = s.execute(
+                    select(Camera, Location)
+                    .outerjoin(Location, Location.id == Camera.location_id)
+                    .where(Camera.operation_id == op.id, (Camera.key == key) | (Camera.name == key))
+                ).first()
+                if row is None:
+                    raise ExportError(f"No camera {key!r} in {op.title or op.name}")
+                cam, loc = row
+                segs = s.scalars(overlapping_segments(cam.id, request.start, request.end)).all()
+                open_ = [x for x in segs if x.state == "open"]
+                if open_:
+                    raise ExportError(
+                        f"{cam.name}: footage from {utc_iso(open_[0].starts_at)} is still being recorded; "
+                        "export up to then, or wait for its segment to close"
+                    )
+                plans.append(_CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs)))
+            if not any(p.segments for p in plans):
+                raise ExportError("No recorded footage of the chosen cameras in that range")
+            return op, plans
+
+    # --- the export --------------------------------------------------------------------------------
+    def export(
+        self,
+        actor: Actor,
+        request: ExportRequest,
+        progress: Callable[[float, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ExportResult:
+        require(actor, "evidence.export")
+        reference = check_reference(request.exhibit_reference)
+        op, plans = self._plan(request)
+        with self._db.read() as s:
+            if s.scalar(select(Exhibit.id).where(Exhibit.reference == reference)) is not None:
+                raise ExportError(f"Exhibit {reference} already exists; give this export its own reference")
+        final = request.out_dir / folder_name(reference)
+        if final.exists():
+            raise ExportError(f"{final} already exists; choose another folder")
+        request.out_dir.mkdir(parents=True, exist_ok=True)
+        partial = request.out_dir / f".{folder_name(reference)}.partial-{uuid.uuid4().hex[:8]}"
+        partial.mkdir()
+        tz = ZoneInfo(op.timezone)
+        say = progress or (lambda _f, _w: None)
+        try:
+            job = _Job(actor, op, plans, request, reference, partial, tz)
+            manifest = self._build(job, say, cancelled)
+            manifest_sha = file_sha256(partial / MANIFEST)
+            self._sheet(partial, manifest, manifest_sha, [])
+            os.rename(partial, final)
+        except BaseException as error:
+            self._discard(partial, error)
+            raise
+        try:
+            job.folder = final
+            result = self._record_export(job, manifest, manifest_sha)
+        except BaseException as error:
+            failed = final.with_name(f"{final.name}.FAILED-{utc_now():%Y%m%dT%H%M%SZ}")
+            os.rename(final, failed)
+            (failed / "FAILED.txt").write_text(
+                f"This export is NOT valid evidence: it could not be written to the operation record ({error}).\n",
+                encoding="utf-8",
+            )
+            raise
+        gaps = tuple((g["camera"], g["from_dt"], g["to_dt"]) for g in manifest["_gaps"])
+        return ExportResult(
+            final,
+            manifest_sha,
+            result,
+            len(manifest["files"]),
+            datetime.fromisoformat(manifest["actual"]["start_utc"].replace("Z", "+00:00")),
+            datetime.fromisoformat(manifest["actual"]["end_utc"].replace("Z", "+00:00")),
+            gaps,
+        )
+
+    def _discard(self, partial: Path, error: BaseException) -> None:
+        why = "cancelled" if isinstance(error, ExportCancelled) else f"failed: {error}"
+        log.info("export %s; removing %s", why, partial)
+        try:
+            shutil.rmtree(partial)
+        except OSError as cleanup:
+            log.error("could not remove the unfinished export %s: %s", partial, cleanup)
+            try:
+                (partial / "FAILED.txt").write_text(f"This export {why}. It is incomplete: do not use it.\n")
+            except OSError as marking:
+                log.error("could not mark %s as failed either: %s", partial, marking)
+
+    def _build(
+        self, job: _Job, say: Callable[[float, str], None], cancelled: Callable[[], bool] | None
+    ) -> dict[str, Any]:
+        plans, request, folder, tz, reference = job.plans, job.request, job.folder, job.tz, job.reference
+        started = utc_now()
+        (folder / "master").mkdir()
+        (folder / "working").mkdir()
+        gaps: list[dict[str, Any]] = []
+        share = 1.0 / len(plans)
+        for index, plan in enumerate(plans):
+            base = index * share
+            self._check_sources(plan)
+            files = [SegmentFile(self.recordings / x.path, x.starts_at, x.ends_at) for x in plan.segments]
+            runs = continuous_runs(files)
+            gaps += _gaps(plan, runs, request.start, request.end)
+            part_share = share / max(1, len(runs))
+            for number, run in enumerate(runs, start=1):
+                stem = f"{plan.key}_part{number}" if len(runs) > 1 else plan.key
+                words = f"{plan.name}: part {number} of {len(runs)}"
+                part_base = base + (number - 1) * part_share
+                master = write_master(
+                    run,
+                    request.start,
+                    request.end,
+                    folder / "master" / f"{stem}.mkv",
+                    _stage(say, part_base, part_share * MASTER_SHARE, f"{words}: copying the master"),
+                    cancelled,
+                )
+                if master is None:
+                    continue
+                working = write_working_copy(
+                    master,
+                    max(request.start, master.starts_at),
+                    folder / "working" / f"{stem}.mp4",
+                    _overlay(plan, tz, reference),
+                    _stage(
+                        say,
+                        part_base + part_share * MASTER_SHARE,
+                        part_share * (1 - MASTER_SHARE),
+                        f"{words}: the working copy",
+                    ),
+                    cancelled,
+                )
+                plan.parts.append(_part(master, working, folder, tz))
+        stills = self._copy_stills(plans, request, folder)
+        say(0.98, "the record extract and the manifest")
+        self._record_extract(job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
+        head = self._record.head()
+        manifest = self._manifest(job, gaps, stills, head, started)
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / README).write_text(_readme(reference), encoding="utf-8")
+        listed = [*sorted(manifest["files"]), MANIFEST]
+        (folder / CHECKSUMS).write_text(sha256_lines(folder, listed), encoding="utf-8")
+        manifest["_gaps"] = [{"camera": g["camera"], "from_dt": g["from_dt"], "to_dt": g["to_dt"]} for g in gaps]
+        say(1.0, "done")
+        return manifest
+
+    def _check_sources(self, plan: _CameraPlan) -> None:
+        """The segments must still be what was recorded: their hashes as taken at closing."""
+        for seg in plan.segments:
+            path = self.recordings / seg.path
+            if not path.exists():
+                raise ExportError(f"{plan.name}: recording {seg.path} is missing from the recordings folder")
+            if seg.sha256 and file_sha256(path) != seg.sha256:
+                raise ExportError(
+                    f"{plan.name}: recording {seg.path} has changed since it was recorded (hash differs); "
+                    "it cannot be exported as evidence"
+                )
+
+    def _copy_stills(self, plans: list[_CameraPlan], request: ExportRequest, folder: Path) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        with self._db.read() as s:
+            rows = s.scalars(
+                select(Sighting)
+                .where(
+                    Sighting.camera_id.in_([p.id for p in plans]),
+                    Sighting.captured_at >= request.start,
+                    Sighting.captured_at < request.end,
+                )
+                .order_by(Sighting.captured_at)
+            ).all()
+            keys = {p.id: p.key for p in plans}
+            for sighting in rows:
+                for which, path, digest in (
+                    ("boxed", sighting.still_path, sighting.still_sha256),
+                    ("clean", sighting.clean_still_path, sighting.clean_still_sha256),
+                ):
+                    if not path:
+                        continue
+                    source = Path(path)
+                    if not source.exists() or file_sha256(source) != digest:
+                        raise ExportError(
+                            f"the still of sighting {sighting.id} is missing or changed since it was tagged"
+                        )
+                    name = f"stills/sighting-{sighting.id}_{keys[sighting.camera_id or 0]}_{which}.jpg"
+                    (folder / "stills").mkdir(exist_ok=True)
+                    shutil.copyfile(source, folder / name)
+                    found.append(
+                        {
+                            "file": name,
+                            "sighting": sighting.id,
+                            "captured_at_utc": utc_iso(sighting.captured_at),
+                            "camera": keys[sighting.camera_id or 0],
+                            "boxes": which == "boxed",
+                        }
+                    )
+        return found
+
+    def _record_extract(self, operation_id: int, request: ExportRequest, folder: Path, sightings: list[int]) -> None:
+        """Entries of the range, and every entry about a sighting in it (tagged and corrected
+        later: their event time is when the controller acted, not the frame's)."""
+        about = (RecordEntry.ref_type == "sighting") & RecordEntry.ref_id.in_([str(i) for i in sightings])
+        in_range = (RecordEntry.event_time >= request.start) & (RecordEntry.event_time < request.end)
+        with self._db.read() as s, (folder / "record-extract.jsonl").open("w", encoding="utf-8") as out:
+            entries = s.scalars(
+                select(RecordEntry)
+                .where(RecordEntry.operation_id == operation_id, in_range | about)
+                .order_by(RecordEntry.seq)
+            )
+            for e in entries:
+                out.write(
+                    canonical_json(
+                        {
+                            "seq": e.seq,
+                            "event_time": e.event_time,
+                            "append_time": e.append_time,
+                            "operator": e.operator,
+                            "console_id": e.console_id,
+                            "kind": e.kind,
+                            "ref_type": e.ref_type,
+                            "ref_id": e.ref_id,
+                            "text": e.text,
+                            "rows_digest": e.rows_digest,
+                            "prev_hash": e.prev_hash,
+                            "hash": e.hash,
+                        }
+                    )
+                    + "\n"
+                )
+
+    def clock_offset_ms(self) -> float | None:
+        """This console's clock against the database server's (server minus console), or None
+        for the embedded database, which has no clock of its own."""
+        if self._db.dialect != "postgresql":
+            return None
+        with self._db.read() as s:
+            before = time.time()
+            server = s.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one()
+            after = time.time()
+        return round((float(server) - (before + after) / 2) * 1000, 1)
+
+    def _recorder_clocks(self, plans: list[_CameraPlan], console_id: str) -> dict[str, Any]:
+        recorders = sorted({seg.recorder for p in plans for seg in p.segments})
+        clocks: dict[str, Any] = {}
+        with self._db.read() as s:
+            for name in recorders:
+                if name == console_id:
+                    clocks[name] = "this console"
+                    continue
+                payload = s.scalar(
+                    select(RecordEntry.payload)
+                    .where(RecordEntry.kind == "recording.started", RecordEntry.console_id == name)
+                    .order_by(RecordEntry.seq.desc())
+                    .limit(1)
+                )
+                offset = json.loads(payload).get("clock_offset_ms") if payload else None
+                clocks[name] = {"clock_offset_ms": offset} if offset is not None else "unknown"
+        return clocks
+
+    def _manifest(
+        self, job: _Job, gaps: list[dict[str, Any]], stills: list[dict[str, Any]], head: ChainHead, started: datetime
+    ) -> dict[str, Any]:
+        actor, op, plans, request, folder, tz = job.actor, job.op, job.plans, job.request, job.folder, job.tz
+        parts = [part for p in plans for part in p.parts]
+        if not parts:
+            raise ExportError("No frames of the chosen cameras fall in that range")
+        actual_start = min(datetime.fromisoformat(x["_start"]) for x in parts)
+        actual_end = max(datetime.fromisoformat(x["_end"]) for x in parts)
+        files = {
+            str(path.relative_to(folder)): file_sha256(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name not in (MANIFEST, CHECKSUMS, SHEET, README)
+        }
+        offset = self.clock_offset_ms()
+        return {
+            "format": FORMAT,
+            "exhibit_reference": job.reference,
+            "operation": {"name": op.name, "title": op.title, "timezone": op.timezone},
+            "operator": {"login": actor.login, "name": actor.display_name, "role": actor.role},
+            "console": actor.console_id,
+            "reason": request.reason.strip(),
+            "created_at_utc": utc_iso(started),
+            "created_at_local": local_iso(started, tz),
+            "requested": _span(request.start, request.end, tz),
+            "actual": _span(actual_start, actual_end, tz),
+            "cameras": [
+                {
+                    "key": p.key,
+                    "name": p.name,
+                    "location": p.location,
+                    "parts": [{k: v for k, v in part.items() if not k.startswith("_")} for part in p.parts],
+                    "source_segments": [
+                        {
+                            "path": x.path,
+                            "sha256": x.sha256,
+                            "starts_at_utc": utc_iso(x.starts_at),
+                            "ends_at_utc": utc_iso(x.ends_at),
+                            "recorder": x.recorder,
+                        }
+                        for x in p.segments
+                    ],
+                    "gaps": [
+                        {k: v for k, v in g.items() if not k.endswith("_dt") and k != "camera"}
+                        for g in gaps
+                        if g["camera"] == p.key
+                    ],
+                }
+                for p in plans
+            ],
+            "stills": stills,
+            "record_extract": "record-extract.jsonl",
+            "record_head": {"entries": head.count, "hash": head.hash},
+            "clocks": {
+                "console_minus_database_ms": None if offset is None else -offset,
+                "database": "PostgreSQL server clock" if offset is not None else "embedded SQLite: the console's clock",
+                "recorders": self._recorder_clocks(plans, actor.console_id),
+            },
+            "privacy_masks": "none configured",
+            "files": files,
+            "software": {
+                "name": "sentinel-console",
+                "version": software_version(),
+                "pyav": av.__version__,
+                "ffmpeg": ".".join(str(x) for x in av.library_versions.get("libavformat", ())),
+            },
+        }
+
+    def _sheet(self, folder: Path, manifest: dict[str, Any], manifest_sha: str, handovers: list[Any]) -> None:
+        from widgets.exhibit_sheet import render_exhibit_sheet, sheet_from_manifest
+
+        render_exhibit_sheet(folder / SHEET, sheet_from_manifest(manifest, manifest_sha, handovers))
+
+    def _record_export(self, job: _Job, manifest: dict[str, Any], manifest_sha: str) -> ActionResult:
+        actor, op, plans, request, reference, folder = (
+            job.actor,
+            job.op,
+            job.plans,
+            job.request,
+            job.reference,
+            job.folder,
+        )
+
+        def write(ctx: ActionContext) -> list[EntryDraft]:
+            s = ctx.session
+            exhibit = Exhibit(
+                operation_id=op.id,
+                reference=reference,
+                camera_id=plans[0].id,
+                cameras=canonical_json([p.key for p in plans]),
+                starts_at=request.start,
+                ends_at=request.end,
+                reason=request.reason.strip(),
+                folder=str(folder),
+                manifest_sha256=manifest_sha,
+                created_at=ctx.event_time,
+            )
+            s.add(exhibit)
+            s.flush()
+            holds = [
+                EvidenceHold(
+                    operation_id=op.id,
+                    camera_id=p.id,
+                    starts_at=min([request.start, *(x.starts_at for x in p.segments)]),
+                    ends_at=max([request.end, *(x.ends_at for x in p.segments)]),
+                    reason=f"exhibit {reference}: {request.reason.strip()}",
+                    exhibit_id=exhibit.id,
+                    placed_at=ctx.event_time,
+                    placed_by=actor.login,
+                )
+                for p in plans
+                if p.segments
+            ]
+            s.add_all(holds)
+            s.flush()
+            names = ", ".join(p.name for p in plans)
+            drafts = [
+                EntryDraft(
+                    kind="evidence.exported",
+                    text=f"Exhibit {reference} exported: {names}, {manifest['requested']['start_local']} to "
+                    f"{manifest['requested']['end_local']}; reason: {request.reason.strip()}",
+                    ref_type="exhibit",
+                    ref_id=str(exhibit.id),
+                    payload={
+                        "exhibit_reference": reference,
+                        "manifest_sha256": manifest_sha,
+                        "cameras": [p.key for p in plans],
+                        "files": len(manifest["files"]),
+                        "requested": manifest["requested"],
+                        "actual": manifest["actual"],
+                    },
+                    about=(exhibit,),
+                )
+            ]
+            drafts += [
+                EntryDraft(
+                    kind="evidence.held",
+                    text=f"Footage held for exhibit {reference}: camera {h.camera_id}, {utc_iso(h.starts_at)} to "
+                    f"{utc_iso(h.ends_at)}",
+                    ref_type="evidence_hold",
+                    ref_id=str(h.id),
+                    payload={"exhibit_reference": reference},
+                    about=(h,),
+                )
+                for h in holds
+            ]
+            return drafts
+
+        return self._record.perform(actor, "evidence.export", write, operation_id=op.id)
+
+
+def _stage(say: Callable[[float, str], None], base: float, width: float, words: str) -> Callable[[float], None]:
+    """Progress of one step, as a share of the whole export."""
+    return lambda fraction: say(base + width * fraction, words)
+
+
+def _overlay(plan: _CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datetime], list[str]]:
+    where = f" - {plan.location}" if plan.location and plan.location != plan.name else ""
+
+    def lines(moment: datetime) -> list[str]:
+        return [f"{plan.name}{where}", burned_in_time(moment, tz), f"Exhibit {reference}"]
+
+    return lines
+
+
+def _span(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
+    return {
+        "start_utc": utc_iso(start),
+        "end_utc": utc_iso(end),
+        "start_local": local_iso(start, tz),
+        "end_local": local_iso(end, tz),
+    }
+
+
+def _part(master: ClipPart, working: ClipPart, folder: Path, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "master": str(master.path.relative_to(folder)),
+        "working_copy": str(working.path.relative_to(folder)),
+        **{f"master_{k}": v for k, v in _span(master.starts_at, master.ends_at, tz).items()},
+        **{f"working_{k}": v for k, v in _span(working.starts_at, working.ends_at, tz).items()},
+        "master_packets": master.packets,
+        "working_frames": working.frames,
+        "_start": master.starts_at.isoformat(),
+        "_end": master.ends_at.isoformat(),
+    }
+
+
+def _gaps(plan: _CameraPlan, runs: list[list[SegmentFile]], start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Stretches of the requested range with no footage of the camera."""
+    found: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for run in runs:
+        if run[0].starts_at > cursor + timedelta(seconds=0.5):
+            found.append((cursor, run[0].starts_at))
+        cursor = max(cursor, run[-1].ends_at)
+    if cursor < end - timedelta(seconds=0.5):
+        found.append((cursor, end))
+    return [
+        {"camera": plan.key, "from_utc": utc_iso(a), "to_utc": utc_iso(b), "from_dt": a, "to_dt": b} for a, b in found
+    ]
+
+
+def _readme(reference: str) -> str:
+    return f"""Exhibit {reference}: evidence package made by Sentinel Console
+==============================================================
+
+What is here
+  master/              the camera's recorded stream, copied packet for packet (never re-encoded)
+  working/             a viewing copy (H.264 MP4) with camera, date-time (with UTC offset) and
+                       exhibit reference burned in; not the evidence itself
+  stills/              the stills taken when controllers tagged sightings in the range
+  record-extract.jsonl the operation record's entries for the range, each with its hash and the
+                       hash of the entry before it
+  manifest.json        what was exported, by whom, why, the time spans, and the SHA-256 of every file
+  SHA256SUMS           checksums of every file above and of manifest.json
+  exhibit-sheet.pdf    the printable exhibit sheet with the manifest's SHA-256 and the handling log
+
+How to check it without the console
+  In this folder run:    sha256sum -c SHA256SUMS
+  Every line must say OK. Then compare the SHA-256 of manifest.json
+  (sha256sum manifest.json) with the one printed on the exhibit sheet and held in the
+  operation record (entry kind evidence.exported).
+
+With the console:        sentinel-console export verify <this folder>
+"""

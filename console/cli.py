@@ -11,8 +11,11 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from console.access import PermissionDenied
 from console.anchors import AnchorError, AnchorFile
+from console.export import ExportError
 from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
 from console.settings import Settings, load_settings
@@ -91,6 +94,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--out", metavar="FILE.toml", type=Path, required=True)
 
+    rec = commands.add_parser(
+        "recorder",
+        help="record the operation's cameras without the console's window (a dedicated recording machine)",
+        description="Record every camera with recording on into the recordings folder, writing the footage "
+        "index to the database, until stopped (Ctrl+C) or for --for SECONDS.",
+    )
+    _global_options(rec, suppress=True)
+    rec.set_defaults(handler=_recorder)
+    rec.add_argument("--for", dest="seconds", metavar="SECONDS", type=float, help="stop after this long")
+    rec.add_argument("--purge", action="store_true", help="run one purge pass (retention, disk limit) and exit")
+
+    export = group("export", "evidence packages")
+    create = command(export, "create", "export a camera's footage over a time range as a verifiable package", _export)
+    create.add_argument("--camera", action="append", required=True, metavar="NAME", help="camera key or name (repeat)")
+    create.add_argument("--start", required=True, metavar="ISO", help="start: 2026-11-30T23:15 (local) or with offset")
+    create.add_argument("--end", required=True, metavar="ISO", help="end, as --start")
+    create.add_argument("--exhibit", required=True, metavar="REF", help="exhibit reference, e.g. DC/1234/01")
+    create.add_argument("--reason", required=True, metavar="TEXT", help="why it is exported (recorded)")
+    create.add_argument("--out", required=True, metavar="DIR", type=Path, help="folder to put the package in")
+    create.add_argument("--operator", required=True, metavar="LOGIN", help="who exports (recorded)")
+    check = command(
+        export,
+        "verify",
+        "re-hash a package's files against its manifest (no database needed) and, when the database is "
+        "reachable, check the manifest against the record; exit 1 naming each changed or missing file",
+        _export_verify,
+    )
+    check.add_argument("folder", metavar="DIR", type=Path)
+    hand = command(
+        export, "handover", "record that an exhibit was handed to someone; extends its handling log", _handover
+    )
+    hand.add_argument("exhibit", metavar="REF", help="exhibit reference")
+    hand.add_argument("--to", required=True, metavar="NAME", help="who receives it")
+    hand.add_argument("--from", dest="giver", default="", metavar="NAME", help="who hands it over (default: you)")
+    hand.add_argument("--note", default="", metavar="TEXT", help="purpose, e.g. 'for CPS review'")
+    hand.add_argument("--operator", required=True, metavar="LOGIN")
+
+    evidence = group("evidence", "evidence holds on recorded footage")
+    hold = command(evidence, "hold", "keep a camera's footage over a range from purge", _evidence_hold)
+    hold.add_argument("--camera", required=True, metavar="NAME")
+    hold.add_argument("--start", required=True, metavar="ISO")
+    hold.add_argument("--end", required=True, metavar="ISO")
+    hold.add_argument("--reason", required=True, metavar="TEXT")
+    hold.add_argument("--operator", required=True, metavar="LOGIN")
+    release = command(evidence, "release", "release a hold (supervisors only)", _evidence_release)
+    release.add_argument("hold_id", metavar="ID", type=int)
+    release.add_argument("--reason", required=True, metavar="TEXT")
+    release.add_argument("--operator", required=True, metavar="LOGIN")
+    listing = command(evidence, "list", "list the evidence holds in force (--all: released ones too)", _evidence_list)
+    listing.add_argument("--all", action="store_true")
+
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
     seed.add_argument("--nights", metavar="N", type=int, default=1, help="nights of activity (default 1)")
@@ -108,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(settings)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, StorageError, AnchorError, UnknownOperation, OSError) as exc:
+    except (CommandError, StorageError, AnchorError, UnknownOperation, OSError, ExportError, PermissionDenied) as exc:
         print(f"sentinel-console: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -220,6 +274,143 @@ def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"demo seeded: {args.nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}"
     )
+    return EXIT_OK
+
+
+def _actor(services: Any, login: str, settings: Settings) -> Any:
+    try:
+        return services.operations.operator(login, settings.console_id)
+    except LookupError as exc:
+        raise CommandError(f"{exc}; --operator names a login of this operation's operators") from None
+
+
+def _recorder(args: argparse.Namespace, settings: Settings) -> int:
+    from console.recorder_cli import run_recorder
+
+    return run_recorder(settings, seconds=args.seconds, purge_only=args.purge)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from console.export import ExportRequest, parse_time
+
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        op = services.operations.view(settings.operation)
+        tz = ZoneInfo(op.timezone)
+        request = ExportRequest(
+            tuple(args.camera),
+            parse_time(args.start, tz),
+            parse_time(args.end, tz),
+            args.exhibit,
+            args.reason,
+            args.out,
+            op.name,
+        )
+        shown = [-1]
+
+        def progress(fraction: float, words: str) -> None:
+            tenth = int(fraction * 10)
+            if tenth != shown[0]:
+                shown[0] = tenth
+                print(f"  {fraction:4.0%}  {words}", file=sys.stderr)
+
+        result = services.exports.export(actor, request, progress)
+    finally:
+        services.close()
+    print(f"exhibit {args.exhibit} exported to {result.folder}")
+    print(f"  {result.files} files; manifest SHA-256 {result.manifest_sha256} (record entry {result.record.seq})")
+    for camera, start, end in result.gaps:
+        print(f"  gap in {camera}: no footage from {start:%Y-%m-%d %H:%M:%S}Z to {end:%H:%M:%S}Z")
+    return EXIT_OK
+
+
+def _export_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from console.evidence import verify_package
+
+    if not args.folder.is_dir():
+        raise CommandError(f"{args.folder} is not a folder")
+    report = verify_package(args.folder)
+    if report.reference:
+        try:
+            services = _services(settings)
+        except StorageError as exc:
+            report.record = f"not checked (database not reachable: {exc})"
+        else:
+            try:
+                services.evidence.check_against_record(report)
+            finally:
+                services.close()
+    name = report.reference or args.folder.name
+    if report.ok:
+        print(f"exhibit {name}: {report.files_checked} files verified; manifest {report.manifest_sha256}")
+        print(f"  record: {report.record}")
+        return EXIT_OK
+    print(f"exhibit {name}: verify FAILED, {len(report.problems)} problem(s):")
+    for problem in report.problems:
+        print(f"  {problem}")
+    print(f"  record: {report.record}")
+    return EXIT_FAILED
+
+
+def _handover(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        result = services.evidence.handover(actor, args.exhibit, args.to, args.giver, args.note)
+    finally:
+        services.close()
+    print(f"exhibit {args.exhibit} handed to {args.to} (record entry {result.seq}); handling log extended")
+    return EXIT_OK
+
+
+def _evidence_hold(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo
+
+    from console.export import parse_time
+
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        op = services.operations.view(settings.operation)
+        tz = ZoneInfo(op.timezone)
+        result = services.evidence.place_hold(
+            actor, op.id, args.camera, parse_time(args.start, tz), parse_time(args.end, tz), args.reason
+        )
+    finally:
+        services.close()
+    print(f"footage of {args.camera} held as evidence: hold {result.ref_id} (record entry {result.seq})")
+    return EXIT_OK
+
+
+def _evidence_release(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        result = services.evidence.release_hold(actor, args.hold_id, args.reason)
+    finally:
+        services.close()
+    print(f"hold {args.hold_id} released (record entry {result.seq})")
+    return EXIT_OK
+
+
+def _evidence_list(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        op = services.operations.view(settings.operation)
+        holds = services.evidence.holds(op.id, active_only=not args.all)
+    finally:
+        services.close()
+    if not holds:
+        print("no evidence holds" + ("" if args.all else " in force"))
+    for h in holds:
+        state = f"released {h.released_at:%Y-%m-%d %H:%M}Z by {h.released_by}" if h.released_at else "in force"
+        print(
+            f"{h.id:>5}  {h.camera_name:<24} {h.starts_at:%Y-%m-%d %H:%M:%S}Z to {h.ends_at:%Y-%m-%d %H:%M:%S}Z  "
+            f"{state}; {h.reason} (by {h.placed_by})"
+        )
     return EXIT_OK
 
 

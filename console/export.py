@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import av
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from console.access import require
 from console.chain import canonical_json
-from console.footage import overlapping_segments
+from console.footage import database_clock_offset_ms, overlapping_segments
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.types import ActionResult, Actor, ChainHead
 from storage.db import Database
@@ -126,6 +125,33 @@ def burned_in_time(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     offset = local.strftime("%z")
     return f"{local:%d/%m/%Y %H:%M:%S}.{local.microsecond // 100_000} {offset[:3]}:{offset[3:]} {local.tzname()}"
+
+
+def parse_time(text: str, tz: ZoneInfo) -> datetime:
+    """An ISO date-time from an operator. Without an offset it is local time in ``tz``; a local
+    time that happens twice (clocks going back) or never (clocks going forward) is refused."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        example = "2026-11-30T23:15 or 2026-11-30T23:15:00+00:00"
+        raise ExportError(f"{text!r} is not a date-time such as {example}") from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
+            raise ExportError(f"{text} does not exist in {tz.key} (the clocks go forward then); give another time")
+        early, late = (_offset_words(x) for x in (first, second))
+        raise ExportError(
+            f"{text} happens twice in {tz.key} (the clocks go back): add {early} for the first time "
+            f"or {late} for the second, e.g. {text}{early}"
+        )
+    return first.astimezone(UTC)
+
+
+def _offset_words(moment: datetime) -> str:
+    digits = moment.strftime("%z")
+    return f"{digits[:3]}:{digits[3:]}"
 
 
 def check_reference(reference: str) -> str:
@@ -403,17 +429,6 @@ class ExportService:
                     + "\n"
                 )
 
-    def clock_offset_ms(self) -> float | None:
-        """This console's clock against the database server's (server minus console), or None
-        for the embedded database, which has no clock of its own."""
-        if self._db.dialect != "postgresql":
-            return None
-        with self._db.read() as s:
-            before = time.time()
-            server = s.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one()
-            after = time.time()
-        return round((float(server) - (before + after) / 2) * 1000, 1)
-
     def _recorder_clocks(self, plans: list[_CameraPlan], console_id: str) -> dict[str, Any]:
         recorders = sorted({seg.recorder for p in plans for seg in p.segments})
         clocks: dict[str, Any] = {}
@@ -428,8 +443,8 @@ class ExportService:
                     .order_by(RecordEntry.seq.desc())
                     .limit(1)
                 )
-                offset = json.loads(payload).get("clock_offset_ms") if payload else None
-                clocks[name] = {"clock_offset_ms": offset} if offset is not None else "unknown"
+                offset = json.loads(payload).get("recorder_minus_database_ms") if payload else None
+                clocks[name] = {"recorder_minus_database_ms": offset} if offset is not None else "unknown"
         return clocks
 
     def _manifest(
@@ -446,7 +461,7 @@ class ExportService:
             for path in sorted(folder.rglob("*"))
             if path.is_file() and path.name not in (MANIFEST, CHECKSUMS, SHEET, README)
         }
-        offset = self.clock_offset_ms()
+        offset = database_clock_offset_ms(self._db)
         return {
             "format": FORMAT,
             "exhibit_reference": job.reference,
@@ -566,11 +581,12 @@ class ExportService:
                     about=(exhibit,),
                 )
             ]
+            names_by_id = {p.id: p.name for p in plans}
             drafts += [
                 EntryDraft(
                     kind="evidence.held",
-                    text=f"Footage held for exhibit {reference}: camera {h.camera_id}, {utc_iso(h.starts_at)} to "
-                    f"{utc_iso(h.ends_at)}",
+                    text=f"Footage held for exhibit {reference}: {names_by_id[h.camera_id]}, {utc_iso(h.starts_at)} "
+                    f"to {utc_iso(h.ends_at)}",
                     ref_type="evidence_hold",
                     ref_id=str(h.id),
                     payload={"exhibit_reference": reference},

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
@@ -117,6 +118,18 @@ def overlapping_segments(camera_id: int, start: datetime, end: datetime) -> Sele
         )
         .order_by(RecordingSegment.starts_at)
     )
+
+
+def database_clock_offset_ms(db: Database) -> float | None:
+    """The database server's clock minus this machine's, in ms (None for the embedded database,
+    which has no clock of its own)."""
+    if db.dialect != "postgresql":
+        return None
+    with db.read() as s:
+        before = time.time()
+        server = s.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one()
+        after = time.time()
+    return round((float(server) - (before + after) / 2) * 1000, 1)
 
 
 def _gb(n: int) -> str:
@@ -222,6 +235,30 @@ class FootageIndex:
             )
         except _AlreadyOpen:
             return None
+
+    def recording_started(self, operation_id: int, camera_names: list[str]) -> ActionResult | None:
+        """Say in the record that this machine records these cameras, with its clock's offset
+        against the database server (export manifests quote it)."""
+        offset = database_clock_offset_ms(self._db)
+
+        def write(ctx: ActionContext) -> EntryDraft:
+            clock = "" if offset is None else f"; clock {-offset:+.0f} ms against the database server"
+            return EntryDraft(
+                kind="recording.started",
+                text=f"Recorder {self.recorder_id} recording {len(camera_names)} camera(s){clock}",
+                payload={"cameras": camera_names, "recorder_minus_database_ms": None if offset is None else -offset},
+            )
+
+        return self._perform(write, operation_id, utc_now())
+
+    def recording_stopped(self, operation_id: int, cameras: int) -> ActionResult | None:
+        def write(ctx: ActionContext) -> EntryDraft:
+            return EntryDraft(
+                kind="recording.stopped",
+                text=f"Recorder {self.recorder_id} stopped recording {cameras} camera(s); open segments closed",
+            )
+
+        return self._perform(write, operation_id, utc_now())
 
     def recorder_stopped(self, operation_id: int, cameras: dict[str, tuple[int, str]], words: str) -> None:
         """The recorder process died: every camera it recorded has a gap from its last footage."""

@@ -123,6 +123,8 @@ class RecordingService:
         try:
             self._skip_cameras_recorded_elsewhere()
             self.index.salvage(self.root)
+            if self.jobs:
+                self.index.recording_started(self.operation_id, [j.camera_name for j in self.jobs])
         except (StorageError, SQLAlchemyError, OSError) as error:
             self.last_problem = f"recording index unavailable: {error}"
             log.error(self.last_problem)
@@ -136,7 +138,12 @@ class RecordingService:
                 log.error(self.last_problem)
                 self._stop.wait(2.0)
         self._stop_process()
-        self._apply_pending()
+        try:
+            self._apply_pending()
+            if self.jobs:
+                self.index.recording_stopped(self.operation_id, len(self.jobs))
+        except (StorageError, SQLAlchemyError) as error:
+            log.error("recording index: the stop could not be recorded: %s", error)
 
     def _skip_cameras_recorded_elsewhere(self) -> None:
         ids = {camera_id: key for key, (camera_id, _) in self._cameras.items()}

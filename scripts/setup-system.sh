@@ -16,8 +16,8 @@ PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   # PostgreSQL server for the multi-console tests
   postgresql
-  # virtual screen and screenshots
-  xvfb xauth imagemagick
+  # virtual screen and screenshots; pdftotext reads the exhibit sheets in the tests
+  xvfb xauth imagemagick poppler-utils
   # python venv support for Debian's python3 (the Makefile may use it)
   python3-venv
 )

@@ -260,3 +260,76 @@ def test_the_repeated_hour_when_clocks_go_back_is_told_apart_by_its_offset(servi
     manifest = json.loads((services.exports.export(controller, request).folder / "manifest.json").read_text())
     assert manifest["requested"]["start_local"] == "2026-10-25T01:59:58.000+01:00"
     assert manifest["requested"]["end_local"] == "2026-10-25T01:00:04.000+00:00"
+
+
+def test_a_cancelled_or_failed_export_leaves_nothing_that_looks_complete(services: Services, test_clip: Path) -> None:
+    from console.export import ExportError, ExportRequest
+    from video.export import ExportCancelled
+
+    t0 = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    record_footage(services, test_clip, [(t0, t0 + timedelta(seconds=8))])
+    controller = services.operations.operator("demo", "test-console")
+    out = services.settings.data_dir / "exports"
+    request = ExportRequest(("cam1",), t0, t0 + timedelta(seconds=8), "EX-9", "test", out)
+    with pytest.raises(ExportCancelled):
+        services.exports.export(controller, request, cancelled=lambda: True)
+    assert list(out.iterdir()) == []
+    first = segments(services)[0]
+    path = services.settings.recordings / first.path
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExportError, match="has changed since it was recorded"):
+        services.exports.export(controller, request)
+    assert list(out.iterdir()) == []
+    with services.db.read() as s:
+        assert not s.scalars(select(RecordEntry).where(RecordEntry.kind.like("evidence.%"))).all()
+
+
+def test_retention_purges_what_is_due_keeps_held_footage_and_the_record_verifies(
+    services: Services, test_clip: Path
+) -> None:
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=40), now - timedelta(days=2)
+    op_id = record_footage(
+        services, test_clip, [(old, old + timedelta(seconds=12)), (recent, recent + timedelta(seconds=8))]
+    )
+    supervisor = services.operations.operator("sgt.demo", "test-console")
+    hold = services.evidence.place_hold(
+        supervisor, op_id, "cam1", old + timedelta(seconds=5), old + timedelta(seconds=6), "CPS request"
+    )
+    reports = services.footage.purge(services.settings.recordings, None, now)
+    assert len(reports) == 1 and reports[0].segments == 2 and reports[0].held_kept == 1
+    states = [(s.starts_at, s.state) for s in segments(services)]
+    assert [st for _, st in states] == ["purged", "closed", "purged", "closed", "closed"]
+    for seg in segments(services):
+        assert (services.settings.recordings / seg.path).exists() == (seg.state != "purged")
+    with services.db.read() as s:
+        entry = s.scalars(select(RecordEntry).where(RecordEntry.kind == "recording.purged")).one()
+    payload = json.loads(entry.payload)
+    assert payload["reason"] == "retention: older than 31 days" and len(payload["segments"]) == 2
+    assert verify(services.db).ok
+    # Released (by a supervisor only), the held segment goes at the next purge.
+    controller = services.operations.operator("demo", "test-console")
+    from console.access import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.evidence.release_hold(controller, int(hold.ref_id), "case closed")
+    services.evidence.release_hold(supervisor, int(hold.ref_id), "case closed")
+    assert services.footage.purge(services.settings.recordings, None, now)[0].segments == 1
+    assert verify(services.db).ok
+
+
+def test_the_disk_limit_warns_before_it_bites_then_purges_the_oldest_first(services: Services, test_clip: Path) -> None:
+    t0 = datetime.now(UTC) - timedelta(hours=3)
+    record_footage(services, test_clip, [(t0, t0 + timedelta(seconds=16))])
+    root = services.settings.recordings
+    used = sum(s.bytes for s in segments(services))
+    assert not services.footage.disk_state(root, used * 2).warning
+    warned = services.footage.disk_state(root, int(used / 0.92))
+    assert warned.warning and warned.words.startswith("Recording disk at 92% of its limit")
+    assert services.footage.purge(root, int(used / 0.92)) == []  # under the limit: nothing goes yet
+    reports = services.footage.purge(root, int(used * 0.6))
+    assert len(reports) == 1 and reports[0].reason.startswith("disk limit")
+    states = [s.state for s in segments(services)]
+    assert states == ["purged", "purged", "closed", "closed"], "the oldest first, down to 95 % of the limit"

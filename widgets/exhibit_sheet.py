@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,16 @@ from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 
+def sheet_time(iso: str) -> str:
+    """``2026-12-01T08:15:09.573+00:00`` as ``01/12/2026 08:15:09 +00:00`` (the offset kept)."""
+    moment = datetime.fromisoformat(iso)
+    digits = moment.strftime("%z")
+    return f"{moment:%d/%m/%Y %H:%M:%S} {digits[:3]}:{digits[3:]}"
+
+
 @dataclass(frozen=True)
 class Handling:
-    """One line of the handling log."""
+    """One line of the handling log (``when``: ISO date-time with its offset)."""
 
     when: str
     from_name: str
@@ -152,7 +160,7 @@ def render_exhibit_sheet(path: Path, sheet: ExhibitSheet, blank_handling_rows: i
         widths = [0.25, 0.22, 0.22, 0.15, 0.16]
         page.row(["Date and time", "From", "To", "Purpose", "Signature"], widths, bold=True)
         for h in sheet.handling:
-            page.row([h.when, h.from_name, h.to_name, h.note, ""], widths)
+            page.row([sheet_time(h.when), h.from_name, h.to_name, h.note, ""], widths)
         for _ in range(blank_handling_rows):
             page.row([" ", " ", " ", " ", " "], widths)
     finally:

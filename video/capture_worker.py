@@ -48,6 +48,8 @@ _MAX_LAG_S = 1.0
 # scaled here; smaller reductions are left to the GUI, which samples them as it paints for a
 # fraction of what a separate resize costs here.
 HELPER_SCALES_BELOW = 0.6
+_CONTROL_GEN, _QUIT, _STATE = int(Field.CONTROL_GEN), int(Field.QUIT), int(Field.STATE)
+_FRAMES_IN, _FPS_IN_MILLI = int(Field.FRAMES_IN), int(Field.FPS_IN_MILLI)
 
 
 class Backoff:
@@ -95,7 +97,10 @@ class CaptureHelper:
         self.open_stream = -1
         self._decode: npt.NDArray[np.uint8] | None = None
         self._scaled: npt.NDArray[np.uint8] | None = None
-        self._times: deque[float] = deque(maxlen=26)
+        self._times: deque[int] = deque(maxlen=26)  # capture times (ns) of the last frames
+        self._plan_key: tuple[int, int, int, int] = (0, 0, 0, 0)
+        self._planned: tuple[int, int, bool] = (0, 0, False)
+        self._orphaned = False
         # Counters carry on across helper restarts: they are the camera's, not this process's.
         self._frames_in = mailbox.get(Field.FRAMES_IN)
         self._reconnects = mailbox.get(Field.RECONNECTS)
@@ -123,7 +128,7 @@ class CaptureHelper:
         self._close()
 
     def _should_stop(self) -> bool:
-        if self.stop.is_set() or self.mailbox.get(Field.QUIT):
+        if self.stop.is_set() or self.mailbox.get(Field.QUIT) or self._orphaned:
             return True
         now = time.monotonic()
         if now - self._parent_checked > PARENT_CHECK_S:
@@ -131,7 +136,8 @@ class CaptureHelper:
             try:
                 os.kill(self.console_pid, 0)
             except ProcessLookupError:
-                return True  # the console is gone: nobody will read our frames
+                self._orphaned = True  # the console is gone: nobody will read our frames
+                return True
             except PermissionError:
                 pass  # alive, under another user
         return False
@@ -172,24 +178,34 @@ class CaptureHelper:
             time.sleep(IDLE_POLL_S)
 
     def _play(self, want_w: int, want_h: int) -> None:
-        """Read and publish frames until what is wanted changes or the stream fails."""
+        """Read and publish frames until what is wanted changes or the stream fails.
+
+        This loop runs for every frame of every camera, so it is kept lean: locals instead of
+        attribute look-ups, the mailbox's int view instead of numpy scalars, one clock read for
+        the capture time, the reused decode buffer, and the parent check only once a second."""
         capture = self.capture
         assert capture is not None
         spec = self.source.stream(self.open_stream)
         paced = spec.kind == "file" and self.source.pace_files
         fps = capture.get(cv2.CAP_PROP_FPS) if paced else 0.0
         period = 1.0 / (fps if 1.0 <= fps <= 240.0 else _FALLBACK_FPS)
-        generation = self.mailbox.get(Field.CONTROL_GEN)
-        due = time.monotonic()
+        words = self.mailbox.words
+        generation = words[_CONTROL_GEN]
+        stop = self.stop
+        read = capture.read
+        publish = self._publish
+        monotonic, time_ns, sleep = time.monotonic, time.time_ns, time.sleep
+        buffer = self._decode
+        due = monotonic()
         frames_this_open = 0
         rewound = False
-        while not self._should_stop() and self.mailbox.get(Field.CONTROL_GEN) == generation:
+        while not stop.is_set() and not words[_QUIT] and words[_CONTROL_GEN] == generation:
             try:
-                ok, image = capture.read(self._decode) if self._decode is not None else capture.read()
+                ok, image = read(buffer) if buffer is not None else read()
             except cv2.error as exc:
                 self._lost(f"the decoder failed on {spec.display_name()}: {exc}")
                 return
-            captured_ns = time.time_ns()
+            captured_ns = time_ns()
             if not ok or image is None:
                 if spec.kind == "file" and spec.loop and frames_this_open and not rewound:
                     rewound = True
@@ -206,47 +222,68 @@ class CaptureHelper:
                 return
             rewound = False
             frames_this_open += 1
-            self._decode = image if isinstance(image, np.ndarray) and image.flags.writeable else None
-            self._publish(np.asarray(image, dtype=np.uint8), want_w, want_h, captured_ns)
+            if image is not buffer:
+                # A new array (the first frame, or the decoder changed size): decode into it from
+                # now on if it is a plain writeable uint8 array.
+                image = np.asarray(image)
+                reusable = image.dtype == np.uint8 and image.flags.writeable
+                buffer = self._decode = image if reusable else None
+                if not reusable:
+                    image = np.asarray(image, dtype=np.uint8)
+            publish(image, want_w, want_h, captured_ns)
+            now = monotonic()
+            if now - self._parent_checked > PARENT_CHECK_S and self._should_stop():
+                return
             if paced:
                 due += period
-                now = time.monotonic()
                 if due < now - _MAX_LAG_S:
                     due = now
                 if due > now:
-                    time.sleep(due - now)
+                    sleep(due - now)
 
-    def _publish(self, image: npt.NDArray[np.uint8], want_w: int, want_h: int, captured_ns: int) -> None:
-        if image.ndim == 2:
-            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
-        source_h, source_w = image.shape[:2]
+    def _plan(self, source_w: int, source_h: int, want_w: int, want_h: int) -> tuple[int, int, bool]:
+        """The size to publish a source_w x source_h frame at, and whether to scale it here."""
         # Never more than a mailbox slot holds. The GUI scales up, and scales down to no less
         # than HELPER_SCALES_BELOW while it paints.
         width, height = fit_size(
             source_w, source_h, min(want_w or MAX_WIDTH, MAX_WIDTH), min(want_h or MAX_HEIGHT, MAX_HEIGHT)
         )
         if width < HELPER_SCALES_BELOW * source_w or source_w > MAX_WIDTH or source_h > MAX_HEIGHT:
+            return width, height, True
+        return source_w, source_h, False
+
+    def _publish(self, image: npt.NDArray[np.uint8], want_w: int, want_h: int, captured_ns: int) -> None:
+        if image.ndim == 2:
+            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        shape = image.shape
+        source_h, source_w = shape[0], shape[1]
+        key = (source_w, source_h, want_w, want_h)
+        if key != self._plan_key:
+            self._plan_key = key
+            self._planned = self._plan(source_w, source_h, want_w, want_h)
+        width, height, scale = self._planned
+        if scale:
             if self._scaled is None or self._scaled.shape[:2] != (height, width):
                 self._scaled = np.empty((height, width, 3), dtype=np.uint8)
             cv2.resize(image, (width, height), dst=self._scaled, interpolation=cv2.INTER_LINEAR)
             image = self._scaled
-        else:
-            width, height = source_w, source_h
-        target = self.mailbox.target(width, height)
-        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
-        self.mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+        mailbox = self.mailbox
+        # One pass from the decoder's BGR straight into the shared-memory slot (BGRA = RGB32).
+        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=mailbox.target(width, height))
+        mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+        words = mailbox.words
         self._frames_in += 1
-        self.mailbox.set(Field.FRAMES_IN, self._frames_in)
-        now = time.monotonic()
-        self._times.append(now)
-        if len(self._times) >= 2 and now > self._times[0]:
-            self.mailbox.set(Field.FPS_IN_MILLI, int(1000 * (len(self._times) - 1) / (now - self._times[0])))
-        if not self._had_frames or self.mailbox.get(Field.STATE) != State.LIVE:
+        words[_FRAMES_IN] = self._frames_in
+        times = self._times
+        times.append(captured_ns)
+        if len(times) >= 2 and captured_ns > times[0]:
+            words[_FPS_IN_MILLI] = (len(times) - 1) * 1_000_000_000_000 // (captured_ns - times[0])
+        if self._had_frames and words[_STATE] == State.LIVE:
+            mailbox.beat(captured_ns)
+        else:
             self._had_frames = True
             self.backoff.reset()
-            self.mailbox.status(State.LIVE, f"live from {self.source.stream(self.open_stream).display_name()}")
-        else:
-            self.mailbox.beat()
+            mailbox.status(State.LIVE, f"live from {self.source.stream(self.open_stream).display_name()}")
 
     def _close(self) -> None:
         if self.capture is not None:

@@ -63,6 +63,11 @@ class Field(IntEnum):
     HELPER_PID = 22
 
 
+# Plain ints for the per-frame paths (an IntEnum member costs a lookup each time).
+_LATEST, _READING, _PUBLISHED = int(Field.LATEST), int(Field.READING), int(Field.PUBLISHED)
+_SOURCE_W, _SOURCE_H, _HEARTBEAT_NS = int(Field.SOURCE_W), int(Field.SOURCE_H), int(Field.HEARTBEAT_NS)
+
+
 class State(IntEnum):
     IDLE = 0
     CONNECTING = 1
@@ -94,22 +99,43 @@ class SlotFrame:
     pixels: npt.NDArray[np.uint8]  # (height, width, 4) BGRA view into shared memory
 
 
+# The header and slot descriptors as a flat int64 view (Python ints, no numpy on the per-frame
+# paths): index of a field, and of a slot's descriptor entries.
+_WORDS = (SLOT_META_OFFSET + SLOTS * 64) // 8
+_META = SLOT_META_OFFSET // 8
+
+
+def _meta_index(slot: int, entry: Meta) -> int:
+    return _META + slot * 8 + int(entry)
+
+
 class _Block:
     def __init__(self, buffer: Any) -> None:
         self.buffer = buffer
         self.header = np.ndarray((SLOT_META_OFFSET // 8,), dtype=np.int64, buffer=buffer)
         self.meta = np.ndarray((SLOTS, 8), dtype=np.int64, buffer=buffer, offset=SLOT_META_OFFSET)
         self.message = np.ndarray((MESSAGE_BYTES,), dtype=np.uint8, buffer=buffer, offset=MESSAGE_OFFSET)
+        self._bytes = memoryview(buffer)
+        self.words = self._bytes[: _WORDS * 8].cast("q")  # header + slot descriptors, as Python ints
+        self._views: dict[tuple[int, int, int], npt.NDArray[np.uint8]] = {}
 
     def slot(self, index: int, width: int, height: int) -> npt.NDArray[np.uint8]:
-        offset = HEADER_BYTES + index * SLOT_BYTES
-        return np.ndarray((height, width, CHANNELS), dtype=np.uint8, buffer=self.buffer, offset=offset)
+        """A (height, width, 4) view of slot ``index`` (made once per slot and size, then reused)."""
+        key = (index, width, height)
+        view = self._views.get(key)
+        if view is None:
+            if len(self._views) >= 2 * SLOTS:
+                self._views.clear()  # the size changed: drop the views of the old size
+            offset = HEADER_BYTES + index * SLOT_BYTES
+            view = np.ndarray((height, width, CHANNELS), dtype=np.uint8, buffer=self.buffer, offset=offset)
+            self._views[key] = view
+        return view
 
     def get(self, field: Field) -> int:
-        return int(self.header[field])
+        return self.words[field]
 
     def set(self, field: Field, value: int) -> None:
-        self.header[field] = value
+        self.words[field] = int(value)
 
     def read_message(self) -> str | None:
         """The helper's last message, or None if it is being rewritten right now."""
@@ -117,6 +143,14 @@ class _Block:
         length = min(self.get(Field.MESSAGE_LEN), MESSAGE_BYTES)
         text = bytes(self.message[:length]).decode("utf-8", "replace")
         return text if self.get(Field.MESSAGE_GEN) == generation else None
+
+    def _drop_views(self) -> None:
+        """Let go of every view into the buffer this block made (before the buffer closes)."""
+        self._views.clear()
+        del self.header, self.meta, self.message
+        self.words.release()
+        self._bytes.release()
+        self.buffer = None
 
 
 class MailboxReader(_Block):
@@ -130,6 +164,7 @@ class MailboxReader(_Block):
         self.header[Field.LATEST] = -1
         self.header[Field.READING] = -1
         self._current: SlotFrame | None = None
+        self._current_slot = -1
 
     @property
     def name(self) -> str:
@@ -149,31 +184,36 @@ class MailboxReader(_Block):
     @property
     def published(self) -> int:
         """Sequence of the newest published frame (0 before the first); read without the lock."""
-        return int(self.header[Field.PUBLISHED])
+        return self.words[Field.PUBLISHED]
 
     def acquire(self) -> SlotFrame | None:
         """Claim the newest frame for reading. If the lock is busy, keep the current one."""
+        words = self.words
         if not self.lock.acquire(False):
             return self._current
         try:
-            latest = int(self.header[Field.LATEST])
+            latest = words[_LATEST]
             if latest >= 0:
-                self.header[Field.READING] = latest
+                words[_READING] = latest
         finally:
             self.lock.release()
         if latest < 0:
             return self._current
-        m = self.meta[latest]
-        width, height = int(m[Meta.WIDTH]), int(m[Meta.HEIGHT])
+        base = _META + latest * 8
+        current = self._current
+        if current is not None and current.sequence == words[base] and self._current_slot == latest:
+            return current  # nothing newer: the same frame, no new descriptor
+        width, height = words[base + 2], words[base + 3]
+        self._current_slot = latest
         self._current = SlotFrame(
-            sequence=int(m[Meta.SEQUENCE]),
-            captured_ns=int(m[Meta.CAPTURED_NS]),
-            width=width,
-            height=height,
-            stream=int(m[Meta.STREAM]),
-            source_width=int(m[Meta.SOURCE_W]),
-            source_height=int(m[Meta.SOURCE_H]),
-            pixels=self.slot(latest, width, height),
+            words[base],
+            words[base + 1],
+            width,
+            height,
+            words[base + 4],
+            words[base + 5],
+            words[base + 6],
+            self.slot(latest, width, height),
         )
         return self._current
 
@@ -184,8 +224,7 @@ class MailboxReader(_Block):
     def close(self) -> None:
         """Release and remove the shared memory. Views handed out must be dropped first."""
         self._current = None
-        del self.header, self.meta, self.message
-        self.buffer = None
+        self._drop_views()
         try:
             self._shm.close()
         except BufferError:
@@ -217,20 +256,30 @@ class MailboxWriter(_Block):
         return self.slot(self._next, width, height)
 
     def publish(self, width: int, height: int, captured_ns: int, stream: int, source: tuple[int, int]) -> int:
+        words = self.words
         self._sequence += 1
-        m = self.meta[self._next]
-        m[Meta.SEQUENCE] = self._sequence
-        m[Meta.CAPTURED_NS] = captured_ns
-        m[Meta.WIDTH], m[Meta.HEIGHT] = width, height
-        m[Meta.STREAM] = stream
-        m[Meta.SOURCE_W], m[Meta.SOURCE_H] = source
+        sequence, index = self._sequence, self._next
+        base = _META + index * 8
+        words[base] = sequence
+        words[base + 1] = captured_ns
+        words[base + 2] = width
+        words[base + 3] = height
+        words[base + 4] = stream
+        source_w, source_h = source
+        words[base + 5] = source_w
+        words[base + 6] = source_h
         with self.lock:
-            self.header[Field.LATEST] = self._next
-            self.header[Field.PUBLISHED] = self._sequence
-            self.header[Field.SOURCE_W], self.header[Field.SOURCE_H] = source
-            busy = {self._next, int(self.header[Field.READING])}
-        self._next = next(i for i in range(SLOTS) if i not in busy)
-        return self._sequence
+            words[_LATEST] = index
+            words[_PUBLISHED] = sequence
+            words[_SOURCE_W] = source_w
+            words[_SOURCE_H] = source_h
+            reading = words[_READING]
+        # the next buffer: neither the one just published nor the one the reader holds
+        index = (index + 1) % SLOTS
+        if index == reading:
+            index = (index + 1) % SLOTS
+        self._next = index
+        return sequence
 
     def status(self, state: State, message: str | None = None, retry_at_ns: int = 0) -> None:
         self.header[Field.RETRY_AT_NS] = retry_at_ns
@@ -245,21 +294,20 @@ class MailboxWriter(_Block):
         self.header[Field.STATE] = state
         self.beat()
 
-    def beat(self) -> None:
-        self.header[Field.HEARTBEAT_NS] = time.time_ns()
+    def beat(self, now_ns: int = 0) -> None:
+        self.words[_HEARTBEAT_NS] = now_ns or time.time_ns()
 
     def control(self) -> tuple[int, bool, int, int, int, bool]:
-        h = self.header
+        w = self.words
         return (
-            int(h[Field.CONTROL_GEN]),
-            bool(h[Field.ACTIVE]),
-            int(h[Field.STREAM]),
-            int(h[Field.WANT_W]),
-            int(h[Field.WANT_H]),
-            bool(h[Field.QUIT]),
+            w[Field.CONTROL_GEN],
+            bool(w[Field.ACTIVE]),
+            w[Field.STREAM],
+            w[Field.WANT_W],
+            w[Field.WANT_H],
+            bool(w[Field.QUIT]),
         )
 
     def close(self) -> None:
-        del self.header, self.meta, self.message
-        self.buffer = None
+        self._drop_views()
         self._map.close()

@@ -44,6 +44,7 @@ TILE_MIME = "application/x-sentinel-tile"
 # show the main stream, as commercial VMS clients do.
 SUB_STREAM_BELOW_PX = 720
 POLL_MS = 10
+FILL_WITHIN_PX = 3  # a picture this close to the tile's width or height is stretched to it
 HEALTH_POLL_MS = 250
 
 # Layout name -> (rows, columns, cells as (row, column, row span, column span)).
@@ -134,15 +135,17 @@ _EMPTY_TIP = "Empty tile: drag a camera here"
 _SELECTED_PEN = QPen(QColor("#58a6ff"), 4)
 
 
-def _fill_margins(p: QPainter, rect: QRect, picture: QRectF) -> None:
-    """Fill only what the picture leaves uncovered (filling the whole tile costs 3x more)."""
+def _margins(rect: QRect, picture: QRectF) -> list[QRectF]:
+    """What the picture leaves uncovered in the tile (filling the whole tile costs 3x more)."""
     x, y, w, h = rect.x(), rect.y(), rect.width(), rect.height()
+    margins = []
     if picture.left() - x > 0.5:
-        p.fillRect(QRectF(x, y, picture.left() - x + 1, h), _BACKGROUND)
-        p.fillRect(QRectF(picture.right() - 1, y, x + w - picture.right() + 1, h), _BACKGROUND)
+        margins.append(QRectF(x, y, picture.left() - x + 1, h))
+        margins.append(QRectF(picture.right() - 1, y, x + w - picture.right() + 1, h))
     if picture.top() - y > 0.5:
-        p.fillRect(QRectF(x, y, w, picture.top() - y + 1), _BACKGROUND)
-        p.fillRect(QRectF(x, picture.bottom() - 1, w, y + h - picture.bottom() + 1), _BACKGROUND)
+        margins.append(QRectF(x, y, w, picture.top() - y + 1))
+        margins.append(QRectF(x, picture.bottom() - 1, w, y + h - picture.bottom() + 1))
+    return margins
 
 
 def frame_time(captured_ns: int) -> datetime:
@@ -172,11 +175,16 @@ class VideoTile(QWidget):
         self._box_from: QPointF | None = None
         self._box_to: QPointF | None = None
         self.health_words = ""
+        self.recording, self.recording_words = False, ""  # "": this console knows nothing of it
         self.live = False
         self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
         self._overlay: QPixmap | None = None
         self._overlay_key: tuple[object, ...] = ()
-        self._bar_height = 0
+        self._strips: list[tuple[QRectF, QRectF]] = []  # the bars: (where in the tile, where in the overlay)
+        self._size = (self.width(), self.height())  # kept by resizeEvent, for the per-frame paint
+        self._placement_key: tuple[int, int, tuple[int, int]] = (0, 0, (0, 0))
+        self._placed: tuple[QRectF, list[QRectF], bool] = (QRectF(), [], False)
+        self._images: dict[int, tuple[np.ndarray, QImage]] = {}  # id(pixels) -> (pixels, QImage over them)
         self._press: QPoint | None = None
         self.setMinimumSize(120, 68)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -194,10 +202,12 @@ class VideoTile(QWidget):
         self.stop_drawing()
         self.feed = feed
         self.frame = None
+        self._images.clear()  # no view into the old feed's buffers outlives the change
         self.frozen = None
         self.frozen_pixels = None
         self.shown_sequence = 0
         self.health_words = ""
+        self.recording, self.recording_words = False, ""
         self._name_accessibly()
         self.update()
 
@@ -306,6 +316,8 @@ class VideoTile(QWidget):
             return
         if self.underMouse() or not self.toolTip():
             tip = f"{self.feed.camera_name}: {self.health_words or 'connecting'}\n{stats_words(self.feed.stats())}"
+            if self.recording_words:
+                tip += f"\nRecording: {self.recording_words}"
             if tip != self.toolTip():
                 self.setToolTip(tip)
         health = self.feed.health()
@@ -314,88 +326,144 @@ class VideoTile(QWidget):
             self.health_words, self.live = health.words, live
             self.update()
 
+    def set_recording(self, recording: bool, words: str) -> None:
+        """Whether this camera is being recorded now, and if not, why ("" when not known here)."""
+        if (recording, words) != (self.recording, self.recording_words):
+            self.recording, self.recording_words = recording, words
+            self.update()
+
+    def recording_mark(self) -> str:
+        """The mark in the name bar: REC while recorded, NOT REC when recording is on but failing."""
+        if self.recording:
+            return "● REC"
+        if self.recording_words and self.recording_words != "recording off":
+            return "▲ NOT REC"
+        return ""
+
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:
             self.selected = selected
             self.update()
 
     # -- painting ---------------------------------------------------------------------------
+    #
+    # A live tile repaints 25 times a second, 16 tiles at once, so the frame path does only what
+    # must happen per frame: claim the newest frame, blit it, copy the two overlay bars. The
+    # picture's place in the tile, the margins, the QImage over each mailbox buffer and the bars
+    # are worked out once and kept until what they depend on changes.
+
+    def _image(self, frame: WallFrame) -> QImage:
+        """A QImage over the frame's pixels (no copy), kept for as long as the buffer is reused."""
+        pixels = frame.pixels
+        cached = self._images.get(id(pixels))
+        if cached is not None and cached[0] is pixels:
+            return cached[1]
+        image = self._wrap(frame)
+        if len(self._images) >= 4:
+            self._images.clear()  # a new buffer size, or a feed that hands out fresh arrays
+        self._images[id(pixels)] = (pixels, image)
+        return image
 
     @staticmethod
     def _wrap(frame: WallFrame) -> QImage:
         pixels = frame.pixels
         return QImage(pixels.data, frame.width, frame.height, pixels.strides[0], QImage.Format.Format_RGB32)
 
+    def _placement(self, width: int, height: int) -> tuple[QRectF, list[QRectF], bool]:
+        """Where a width x height picture goes in this tile, the margins it leaves, and whether
+        it is enlarged (smoothed) or not; worked out once per picture and tile size."""
+        key = (width, height, self._size)
+        if key != self._placement_key:
+            rect = QRect(0, 0, *self._size)
+            target = self._fit(width, height, rect)
+            self._placement_key = key
+            self._placed = (target, _margins(rect, target), target.width() > width + 1)
+        return self._placed
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
+        feed = self.feed
+        if self.frozen is None and feed is not None:
+            frame = feed.acquire()
+            if frame is not None:
+                if self.frame is None:
+                    p.fillRect(self.rect(), _BACKGROUND)  # the first frame: clear what was there
+                self.frame = frame
+                self.shown_sequence = frame.sequence
+                target, margins, enlarged = self._placement(frame.width, frame.height)
+                for margin in margins:
+                    p.fillRect(margin, _BACKGROUND)
+                # Enlargements are smoothed. Reductions the helper left to us (to 0.6 at most) are
+                # sampled: at that scale it looks the same, and Qt's smoothing would cost more
+                # CPU in its thread pool than the helper's resize saved.
+                if enlarged:
+                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                p.drawImage(target, self._image(frame))
+                if self.on_paint is not None:
+                    self.on_paint(self, frame)
+                self._paint_cached_overlay(p, frame.captured_ns)
+                p.end()
+                return
         rect = self.rect()
-        if self.frame is None or self.frozen is not None:
-            p.fillRect(rect, _BACKGROUND)
+        p.fillRect(rect, _BACKGROUND)
         if self.frozen is not None:
             p.drawImage(self._fit(self.frozen.width(), self.frozen.height(), rect), self.frozen)
             if self.drawing:
                 self._paint_boxes(p)
-        elif self.feed is not None:
-            frame = self.feed.acquire()
-            if frame is not None:
-                self.frame = frame
-                self.shown_sequence = frame.sequence
-                target = self._fit(frame.width, frame.height, rect)
-                _fill_margins(p, rect, target)
-                # Enlargements are smoothed. Reductions the helper left to us (to 0.6 at most) are
-                # sampled: at that scale it looks the same, and Qt's smoothing would cost more
-                # CPU in its thread pool than the helper's resize saved.
-                if target.width() > frame.width + 1:
-                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                p.drawImage(target, self._wrap(frame))
-                if self.on_paint is not None:
-                    self.on_paint(self, frame)
-            else:
-                p.fillRect(rect, _BACKGROUND)
-        if self.frame is None and self.frozen is None:
-            self._paint_overlay(p, rect)  # messages in the middle: rare, drawn directly
+            self._paint_cached_overlay(p, self.frozen_ns)
+        elif self.frame is not None:
+            self._paint_cached_overlay(p, self.frame.captured_ns)
         else:
-            self._paint_cached_overlay(p, rect)
+            self._paint_overlay(p, rect)  # messages in the middle: rare, drawn directly
         p.end()
 
-    def _paint_cached_overlay(self, p: QPainter, rect: QRect) -> None:
+    def _paint_cached_overlay(self, p: QPainter, shown_ns: int) -> None:
         """The bars change at most once a second (the clock): render them once, then copy."""
-        shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
+        ratio = self.devicePixelRatioF()
         key = (
-            rect.size().toTuple(),
+            self._size,
             self.selected,
-            self.feed.camera_id if self.feed else "",
+            self.feed,
             shown_ns // 1_000_000_000,
             self.drawing,
             self.frozen is not None,
             self.live,
             self.health_words,
-            self.devicePixelRatioF(),
+            self.recording,
+            self.recording_words,
+            ratio,
         )
         if self._overlay_key != key or self._overlay is None:
-            ratio = self.devicePixelRatioF()
-            pixmap = QPixmap(rect.size() * ratio)
+            size = QRect(0, 0, *self._size).size()
+            pixmap = QPixmap(size * ratio)
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(Qt.GlobalColor.transparent)
             painter = QPainter(pixmap)
-            self._bar_height = self._paint_overlay(painter, QRect(QPoint(0, 0), rect.size()))
+            line = self._paint_overlay(painter, QRect(QPoint(0, 0), size))
             painter.end()
-            self._overlay, self._overlay_key = pixmap, key
-        line = self._bar_height
-        top = QRect(0, 0, rect.width(), line)
-        bottom = QRect(0, rect.height() - line, rect.width(), line)
-        ratio = self.devicePixelRatioF()
-        for strip in (top, bottom):
-            source = QRectF(strip.x() * ratio, strip.y() * ratio, strip.width() * ratio, strip.height() * ratio)
-            p.drawPixmap(QRectF(strip), self._overlay, source)
+            width, height = self._size
+            strips = []
+            for strip in (QRect(0, 0, width, line), QRect(0, height - line, width, line)):
+                source = QRectF(strip.x() * ratio, strip.y() * ratio, strip.width() * ratio, strip.height() * ratio)
+                strips.append((QRectF(strip), source))
+            self._overlay, self._overlay_key, self._strips = pixmap, key, strips
+        overlay = self._overlay
+        for target, source in self._strips:
+            p.drawPixmap(target, overlay, source)
         if self.selected:
             p.setPen(_SELECTED_PEN)
-            p.drawRect(rect.adjusted(2, 2, -2, -2))
+            p.drawRect(QRect(0, 0, *self._size).adjusted(2, 2, -2, -2))
 
     @staticmethod
     def _fit(w: int, h: int, rect: QRect) -> QRectF:
         scale = min(rect.width() / max(w, 1), rect.height() / max(h, 1))
         tw, th = w * scale, h * scale
+        # Under 1.5 px of margin a side: fill the tile. The stretch (under 3 px) cannot be seen,
+        # and the tile then has no margins to fill and an aligned picture on every frame.
+        if rect.width() - tw < FILL_WITHIN_PX:
+            tw = rect.width()
+        if rect.height() - th < FILL_WITHIN_PX:
+            th = rect.height()
         return QRectF(rect.x() + (rect.width() - tw) / 2, rect.y() + (rect.height() - th) / 2, tw, th)
 
     def _paint_overlay(self, p: QPainter, rect: QRect) -> int:
@@ -420,10 +488,16 @@ class VideoTile(QWidget):
             name = f"{self.index + 1}  {self.feed.camera_name}"
             if self.feed.location and self.feed.location != self.feed.camera_name:
                 name += f" · {self.feed.location}"
+            mark = self.recording_mark()
+            mark_width = p.fontMetrics().horizontalAdvance(mark + "  ") if mark else 0
+            if mark:
+                p.setPen(QColor("#ff5555") if self.recording else QColor("#f0a030"))
+                p.drawText(top.adjusted(8, 0, -8, 0), right, mark)
+                p.setPen(QColor("#ffffff"))
             p.drawText(
                 top.adjusted(8, 0, -8, 0),
                 left,
-                p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, top.width() - 16),
+                p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, top.width() - 16 - mark_width),
             )
             p.fillRect(bottom, bar)
             shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
@@ -532,6 +606,7 @@ class VideoTile(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._size = (self.width(), self.height())
         self.wall.schedule_demand()
 
 
@@ -556,6 +631,7 @@ class VideoWall(QWidget):
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setSpacing(3)
         self._demand_pending = False
+        self._polled: list[VideoTile] | None = None  # the visible tiles, for refresh()
         self.running = False
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -583,10 +659,19 @@ class VideoWall(QWidget):
             feed.release()
 
     def refresh(self) -> int:
-        """Repaint the visible tiles whose camera has a newer frame; return how many."""
+        """Repaint the visible tiles whose camera has a newer frame; return how many.
+
+        Runs every POLL_MS: one counter read per tile with a camera, and an update (so a
+        repaint of that tile alone) only where the counter moved."""
+        if not self.isVisible():
+            return 0
+        polled = self._polled
+        if polled is None:
+            polled = self._polled = [tile for tile in self.tiles if tile.isVisibleTo(self)]
         changed = 0
-        for tile in self.tiles:
-            if tile.isVisible() and tile.has_new_frame():
+        for tile in polled:
+            feed = tile.feed
+            if feed is not None and tile.frozen is None and feed.published != tile.shown_sequence:
                 tile.update()
                 changed += 1
         return changed
@@ -595,6 +680,12 @@ class VideoWall(QWidget):
         for tile in self.tiles:
             if tile.isVisible():
                 tile.check_health()
+
+    def show_recording(self, states: dict[str, tuple[bool, str]]) -> None:
+        """Camera id -> (recorded now, words): the REC mark on each tile showing that camera."""
+        for tile in self.tiles:
+            state = states.get(tile.feed.camera_id) if tile.feed is not None else None
+            tile.set_recording(*(state or (False, "")))
 
     # -- layouts and assignment -----------------------------------------------------------------
 
@@ -663,6 +754,7 @@ class VideoWall(QWidget):
         self.view_changed.emit()
 
     def _place(self) -> None:
+        self._polled = None  # which tiles are visible is about to change
         rows, columns, cells = LAYOUTS[self.layout_name]
         for tile in self.tiles:
             self._grid.removeWidget(tile)

@@ -3,6 +3,7 @@ writer never waits for the reader, and backoff is capped with jitter."""
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from typing import Any
@@ -94,3 +95,55 @@ def test_fit_size_keeps_the_aspect_and_never_scales_up() -> None:
     assert fit_size(704, 576, 480, 270) == (330, 270)
     assert fit_size(640, 360, 0, 0) == (640, 360)
     assert np.all(np.array(fit_size(1, 1, 1, 1)) >= 1)
+
+
+def test_reader_reuses_one_view_per_slot_and_one_descriptor_per_frame() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    try:
+        writer = MailboxWriter(reader.name, reader.lock)
+        assert reader.acquire() is None and reader.published == 0
+        seen = []
+        for n in range(1, 8):
+            writer.target(W, H)[...] = n
+            writer.publish(W, H, 1000 + n, 1, (1280, 720))
+            frame = reader.acquire()
+            assert frame is not None and frame.sequence == n == reader.published
+            described = (frame.captured_ns, frame.stream, frame.source_width, frame.source_height)
+            assert described == (1000 + n, 1, 1280, 720)
+            assert int(frame.pixels[5, 5, 0]) == n and frame.pixels.shape == (H, W, 4)
+            assert reader.acquire() is frame  # nothing newer: the same frame, not a new descriptor
+            seen.append(frame.pixels)
+        # three buffers, each viewed through one array for as long as the size stays
+        assert len({id(p) for p in seen}) == 3
+        assert reader.get(Field.SOURCE_W) == 1280 and reader.get(Field.LATEST) in (0, 1, 2)
+        writer.target(320, 180)[...] = 9
+        writer.publish(320, 180, 2000, 0, (320, 180))
+        frame = reader.acquire()
+        assert frame is not None and frame.pixels.shape == (180, 320, 4) and int(frame.pixels[0, 0, 0]) == 9
+        writer.close()
+    finally:
+        del seen, frame
+        reader.close()
+    assert not os.path.exists(f"/dev/shm/{reader.name.lstrip('/')}")
+
+
+def test_writer_never_writes_the_slot_the_reader_holds() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    try:
+        writer = MailboxWriter(reader.name, reader.lock)
+        writer.target(W, H)[...] = 1
+        writer.publish(W, H, 1, 0, (W, H))
+        held = reader.acquire()
+        assert held is not None
+        held_slot = reader.get(Field.READING)
+        for n in range(2, 20):  # the GUI holds one frame while the helper publishes many
+            assert writer._next != held_slot
+            writer.target(W, H)[...] = n
+            writer.publish(W, H, n, 0, (W, H))
+        assert int(held.pixels.min()) == int(held.pixels.max()) == 1
+        writer.close()
+    finally:
+        held = None
+        reader.close()

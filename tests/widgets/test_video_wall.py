@@ -192,3 +192,43 @@ def test_tooltip_words_carry_the_feed_counters(qtbot: QtBot) -> None:
     words = QToolTip.text()
     assert words.startswith("Camera 0: live")
     assert "Stream: sub (320×180)" in words and "Frames in: 25.0/s" in words and "Last frame: 0.1 s ago" in words
+
+
+def test_a_picture_within_3_px_of_the_tile_fills_it_and_others_keep_their_margins(qtbot: QtBot) -> None:
+    wall, feeds = make_wall(qtbot, 16, "4x4")
+    tile = wall.tiles[1]  # not the selected tile: no selection border at the edges
+    qtbot.waitUntil(lambda: tile.width() > 200)
+    width, height = tile.width(), tile.height()
+    # 16:9 in a tile a pixel or two off 16:9: stretched to the tile, no background at the sides
+    assert 0 < abs(width - height * 16 / 9) < 3
+    feeds[1].size = (640, 360)
+    feeds[1].push(200)
+    picture = tile.grab().toImage()
+    middle = height // 2
+    assert QColor(picture.pixel(0, middle)).red() > 150 and QColor(picture.pixel(width - 1, middle)).red() > 150
+    # 4:3 in a tile of the same size: the sides stay background
+    feeds[2].size = (640, 480)
+    feeds[2].push(200)
+    other = wall.tiles[2].grab().toImage()
+    assert QColor(other.pixel(0, middle)).red() < 50 and QColor(other.pixel(width // 2, middle)).red() > 150
+
+
+def test_frames_from_one_buffer_reuse_its_image_and_a_new_feed_drops_it(qtbot: QtBot) -> None:
+    wall, feeds = make_wall(qtbot, 2, "2x2")
+    tile = wall.tiles[0]
+    frame = feeds[0].push(200)
+    assert wall.refresh() == 1
+    qtbot.waitUntil(lambda: tile.shown_sequence == 1)
+    assert len(tile._images) == 1
+    image = tile._images[id(frame.pixels)][1]
+    # the next frame arrives in the same buffer (as the mailbox's do): same QImage, new pixels
+    frame.pixels[..., :3] = 40
+    feeds[0].published += 1
+    feeds[0].frame = type(frame)(2, frame.captured_ns, frame.width, frame.height, 320, 180, frame.pixels)
+    assert wall.refresh() == 1
+    qtbot.waitUntil(lambda: tile.shown_sequence == 2)
+    assert tile._images[id(frame.pixels)][1] is image
+    picture = tile.grab().toImage()
+    assert QColor(picture.pixel(picture.width() // 2, picture.height() // 2)).red() < 60  # the new pixels
+    wall.assign(0, "cam1")
+    assert not tile._images  # no view into the old feed's buffers is kept

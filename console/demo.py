@@ -9,15 +9,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from console.cameras import prepare_demo_clips
 from console.dispatch_rules import OutcomeDraft
+from console.export import ExportRequest
 from console.operation_file import OperationSpec, parse_operation
 from console.services import Services
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
 from video.demo_scenes import DemoCamera, render_scene
+from video.recorder import segments_from_clip
 
 DEMO_NAME = "demo"
 DEMO_CONTROLLER = "demo"
+DEMO_SUPERVISOR = "sgt.demo"
+EXHIBIT_ROLL = timedelta(seconds=20)  # footage kept either side of a seeded exhibit's sighting
 DAYS_INTO_OPERATION = 24  # today is in week 4, Tier 2
 
 NOTES = (
@@ -83,6 +88,7 @@ def seed_nights(services: Services, nights: int, *, seed: int = 7, now: datetime
         seen = _seed_sightings(services, actor, op.id, rng, start, end)
         results += [saved.result for saved, _ in seen]
         results += _seed_dispatches(services, actor, op.id, rng, seen)
+        results += _seed_exhibit(services, op.id, night, seen)
         results.append(services.shifts.end(actor, op.id, int(started.ref_id), event_time=end))
     services.anchor("demo seed")
     return results
@@ -143,6 +149,40 @@ def _seed_sightings(
         saved = services.sightings.save(actor, operation_id, draft, event_time=captured + timedelta(seconds=20))
         results.append((saved, captured))
     return results
+
+
+def _seed_exhibit(
+    services: Services, operation_id: int, night: date, seen: list[tuple[SightingSaved, datetime]]
+) -> list[ActionResult]:
+    """The sergeant exports the footage of the night's first vehicle sighting (the demo camera's
+    clip stands in for what the recorder would have kept around it)."""
+    vehicles = [(saved, captured) for saved, captured in seen if saved.vrm]
+    if not vehicles:
+        return []
+    saved, captured = vehicles[0]
+    camera_key = services.sightings.moment(operation_id, saved.sighting_id)
+    cameras = services.operations.cameras(operation_id)
+    if camera_key is None:
+        return []
+    key = camera_key[1]
+    camera = next(c for c in cameras if c.key == key)
+    clip = prepare_demo_clips(services.settings.demo_clip_dir, cameras)[key].main
+    start, end = captured - EXHIBIT_ROLL, captured + EXHIBIT_ROLL
+    for event in segments_from_clip(clip, services.settings.recordings, key, start, end):
+        services.footage.apply(operation_id, {key: (camera.id, camera.name)}, event)
+    sergeant = services.operations.operator(DEMO_SUPERVISOR, services.settings.console_id)
+    exported = services.exports.export(
+        sergeant,
+        ExportRequest(
+            (key,),
+            start,
+            end,
+            f"DEMO/{night:%Y%m%d}/1",
+            f"{saved.vrm} seen acting suspiciously: footage for the file",
+            services.settings.data_dir / "exports",
+        ),
+    )
+    return [exported.record]
 
 
 RADIO_LINES = (

@@ -132,6 +132,21 @@ def database_clock_offset_ms(db: Database) -> float | None:
     return round((float(server) - (before + after) / 2) * 1000, 1)
 
 
+def duration_words(seconds: float) -> str:
+    """``12 s``, ``4 min 5 s``, ``13 h 7 min``, ``2 days 3 h``."""
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days > 1 else ''} {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
 def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB"
 
@@ -220,7 +235,7 @@ class FootageIndex:
             seconds = (gap.ends_at - gap.starts_at).total_seconds()
             return EntryDraft(
                 kind="recording.resumed",
-                text=f"Recording of {name} resumed at {at:%H:%M:%S}Z after a gap of {seconds:.0f} s",
+                text=f"Recording of {name} resumed at {at:%H:%M:%S}Z after a gap of {duration_words(seconds)}",
                 ref_type="camera",
                 ref_id=str(camera_id),
                 payload={"gap_id": gap.id, "starts_at": gap.starts_at, "ends_at": gap.ends_at},

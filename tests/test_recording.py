@@ -25,7 +25,7 @@ from console.verify import verify
 from storage.models import RecordEntry, RecordingSegment
 from tests.servers.fixtures import RtspServerFactory
 from tests.servers.rtsp_server import RtspServer
-from video.recorder import file_sha256
+from video.recorder import file_sha256, segments_from_clip
 
 SEGMENT_S = 2.0
 
@@ -111,8 +111,9 @@ def test_rtsp_recording_survives_a_server_restart_with_the_gap_in_the_index(
     def closed_since(when: datetime) -> int:
         return len([s for s in segments(services) if s.state == "closed" and s.starts_at >= when])
 
+    # About 30 s in all: 14 s of footage, the camera down for a few seconds, 14 s more.
     began = datetime.now(UTC)
-    wait_until(lambda: closed_since(began) >= 4, what="some minutes' worth of segments")  # before the camera reboots
+    wait_until(lambda: closed_since(began) >= 7, what="14 s of segments")  # before the camera reboots
     server.stop()
     down_at = datetime.now(UTC)
     wait_until(lambda: not rec.states()["cam1"].recording, what="the recorder to see the camera lost")
@@ -121,7 +122,7 @@ def test_rtsp_recording_survives_a_server_restart_with_the_gap_in_the_index(
     try:
         up_at = datetime.now(UTC)
         wait_until(lambda: rec.states()["cam1"].recording, timeout=30, what="recording to resume")
-        wait_until(lambda: closed_since(up_at) >= 4, what="segments after the restart")
+        wait_until(lambda: closed_since(up_at) >= 7, what="14 s of segments after the restart")
     finally:
         rec.stop()
         restarted.close()
@@ -151,37 +152,22 @@ def test_rtsp_recording_survives_a_server_restart_with_the_gap_in_the_index(
 
 
 def record_footage(services: Services, clip: Path, spans: list[tuple[datetime, datetime]]) -> int:
-    """Index footage of camera cam1 over ``spans`` by remuxing ``clip`` into segments whose wall
-    times are the spans (as a recorder would have written them at those times)."""
-    from console.footage import FootageIndex
-    from video.recorder import SegmentOpened, SegmentWriter
-
+    """The demo operation with one camera, cam1, and its footage over ``spans``."""
     op_id = one_camera(services, CameraSpec("cam1", "Canal Street east", "file", str(clip)))
-    cam = services.operations.cameras(op_id)[0]
-    index = FootageIndex(services.db, services.record, "test-console")
-    root = services.settings.recordings
-    for start, end in spans:
-        cursor = start
-        while cursor < end:
-            with av.open(str(clip)) as source:
-                stream = source.streams.video[0]
-                seg = None
-                for packet in source.demux(stream):
-                    if packet.size == 0:
-                        continue
-                    at = cursor + timedelta(seconds=float(packet.pts * stream.time_base))
-                    if at >= end:
-                        break
-                    if seg is None:
-                        seg = SegmentWriter(root, "cam1", stream, packet, cursor)
-                        index.apply(
-                            op_id, {"cam1": (cam.id, cam.name)}, SegmentOpened("cam1", seg.relative, cursor, "h264")
-                        )
-                    seg.write(packet)
-                assert seg is not None
-                index.apply(op_id, {"cam1": (cam.id, cam.name)}, seg.close("cam1"))
-                cursor = seg.ends_at
+    index_footage(services, op_id, "cam1", clip, spans)
     return op_id
+
+
+def index_footage(
+    services: Services, op_id: int, camera_key: str, clip: Path, spans: list[tuple[datetime, datetime]]
+) -> None:
+    """Index footage of a camera over ``spans`` made from ``clip`` (one segment per pass of the
+    4 s clip), as a recorder would have written it at those times."""
+    cam = next(c for c in services.operations.cameras(op_id) if c.key == camera_key)
+    cams = {camera_key: (cam.id, cam.name)}
+    for start, end in spans:
+        for event in segments_from_clip(clip, services.settings.recordings, camera_key, start, end):
+            services.footage.apply(op_id, cams, event)
 
 
 def test_export_across_two_segments_and_a_gap_is_a_verifiable_package(services: Services, test_clip: Path) -> None:

@@ -20,7 +20,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -378,6 +378,41 @@ def recorder_main(jobs: Sequence[RecordingJob], root: str, events: Any, stop: An
     halt.set()
     for t in threads:
         t.join()
+
+
+def segments_from_clip(
+    clip: Path, root: Path, camera_key: str, start: datetime, end: datetime, segment_seconds: float = 60.0
+) -> Iterator[SegmentOpened | SegmentClosed]:
+    """Footage of a camera over [start, end) made from a clip (played again as often as needed),
+    written exactly as the recorder writes it: for the demo's past nights, tests and benchmarks."""
+    cursor = start
+    while cursor < end:
+        pass_start = cursor
+        seg: SegmentWriter | None = None
+        with av.open(str(clip)) as source:
+            stream = source.streams.video[0]
+            tb = stream.time_base or Fraction(1, 90000)
+            origin: int | None = None
+            for packet in source.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                origin = packet.pts if origin is None else origin
+                at = pass_start + timedelta(seconds=float((packet.pts - origin) * tb))
+                if at >= end:
+                    break
+                if seg is not None and packet.is_keyframe and seg.local_seconds(packet) >= segment_seconds:
+                    yield seg.close(camera_key)
+                    seg = None
+                if seg is None:
+                    if not packet.is_keyframe:
+                        continue
+                    seg = SegmentWriter(root, camera_key, stream, packet, at)
+                    yield SegmentOpened(camera_key, seg.relative, seg.starts_at, seg.codec)
+                seg.write(packet)
+        if seg is None:
+            return  # nothing of the clip fits before the end
+        yield seg.close(camera_key)
+        cursor = seg.ends_at
 
 
 def drain(events: Any, timeout: float) -> list[RecorderEvent]:

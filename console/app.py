@@ -22,7 +22,11 @@ from console.access import can
 from console.cameras import build_supervisor, prepare_demo_clips
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
 from console.dispatching import DispatchFlow
+from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
+from console.footage_flow import AtConsole
+from console.playback_flow import PlaybackFlow
+from console.recording import RecordingService
 from console.services import Services, build_services
 from console.settings import Settings
 from console.shift import Handover
@@ -38,6 +42,7 @@ from widgets.start_shift_dialog import StartShiftDialog
 log = logging.getLogger("sentinel")
 ANCHOR_EVERY_MS = 60 * 60 * 1000
 CAPTURE_POLL_MS = 250
+RECORDING_POLL_MS = 1000
 NO_DISPLAY = (
     "No display found. Start the console on a virtual screen with:\n"
     "  xvfb-run -a -s '-screen 0 1920x1080x24' sentinel-console --demo"
@@ -105,6 +110,10 @@ class ConsoleSession:
         self.change_listener: ChangeListener | None = None
         self.handover_dialog: HandoverDialog | None = None
         self.tag_flow: TagFlow | None = None
+        self.recording: RecordingService | None = None
+        self.playback_flow: PlaybackFlow | None = None
+        self._recording_timer = QTimer()
+        self._recording_timer.setInterval(RECORDING_POLL_MS)
         self.actor: Actor | None = None
         self.shift_id: int | None = None
         self._teams: list[str] = []
@@ -147,6 +156,10 @@ class ConsoleSession:
         self.sightings_flow = SightingsFlow(window, s, self.tasks, actor, op.id)
         self.registers_flow = RegistersFlow(window, s, self.tasks, actor, op.id)
         self.dispatch_flow = DispatchFlow(window, s, self.tasks, actor, op.id)
+        at = AtConsole(window, s, self.tasks, actor, op.id, op.timezone, cameras)
+        self.evidence_flow = EvidenceFlow(at)
+        self.playback_flow = PlaybackFlow(at)
+        self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
         feed = self.record_feed = RecordFeed(s, self.tasks, op.id)
@@ -176,6 +189,37 @@ class ConsoleSession:
         window.show()
         window.wall.setFocus()
         return True
+
+    def _start_recording(self, op: OperationView, cameras: list[Any], clips: dict[str, Any]) -> None:
+        """Record the cameras here unless this console is told not to (a recording machine does)."""
+        if not self.settings.record_in_console or self.window is None:
+            return
+        s = self.services
+        rec = self.recording = RecordingService(
+            s.db,
+            s.record,
+            self.settings,
+            op.id,
+            op.segment_seconds,
+            cameras,
+            clips,
+            s.operations.camera_credentials(op.id),
+        )
+        window = self.window
+
+        def show() -> None:
+            window.wall.show_recording({k: (v.recording, v.words) for k, v in rec.states().items()})
+            disk = rec.disk
+            if disk is not None and disk.warning:
+                window.status.show_recording_warning(disk.words)
+            elif rec.last_problem:
+                window.status.show_recording_warning(rec.last_problem)
+            else:
+                window.status.show_recording_warning("")
+
+        self._recording_timer.timeout.connect(show)
+        rec.start()
+        self._recording_timer.start()
 
     def _choose_operator(self, op: OperationView) -> Actor | None:
         s = self.services
@@ -373,6 +417,11 @@ class ConsoleSession:
         if self.record_feed:
             self.record_feed.stop()
         self._capture_timer.stop()
+        self._recording_timer.stop()
+        if self.playback_flow is not None:
+            self.playback_flow.close()
+        if self.recording:
+            self.recording.stop()
         if self.window:
             self.window.wall.stop()
         if self.supervisor:

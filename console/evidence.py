@@ -146,6 +146,25 @@ class EvidenceService:
                 for h, c, ref in s.execute(query)
             ]
 
+    # --- playback -------------------------------------------------------------------------------
+    def record_viewing(
+        self, actor: Actor, operation_id: int, camera_keys: list[str], around: datetime, reason: str
+    ) -> ActionResult:
+        """Playback is asked for with a reason, and recorded, before any footage is shown."""
+        if not reason.strip():
+            raise ExportError("Say why you are viewing recorded footage (the reason is recorded)")
+        if not camera_keys:
+            raise ExportError("Choose at least one camera")
+
+        def write(ctx: ActionContext) -> EntryDraft:
+            return EntryDraft(
+                kind="footage.viewed",
+                text=f"Recorded footage viewed: {', '.join(camera_keys)} around {utc_iso(around)}: {reason.strip()}",
+                payload={"cameras": camera_keys, "around": around, "reason": reason.strip()},
+            )
+
+        return self._record.perform(actor, "footage.play", write, operation_id=operation_id)
+
     # --- handovers -------------------------------------------------------------------------------
     def handover(self, actor: Actor, reference: str, to_name: str, from_name: str = "", note: str = "") -> ActionResult:
         """Record who received the exhibit, and extend the handling log on its sheet."""

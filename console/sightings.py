@@ -450,6 +450,16 @@ class SightingService:
         with self._db.read() as s:
             return _subject_history(s, operation_id, subject_id, in_prescribed_area)
 
+    def moment(self, operation_id: int, sighting_id: int) -> tuple[datetime, str] | None:
+        """(frame's capture time, camera key) of a sighting, for footage around it."""
+        with self._db.read() as s:
+            row = s.execute(
+                select(Sighting.captured_at, Camera.key)
+                .join(Camera, Camera.id == Sighting.camera_id)
+                .where(Sighting.operation_id == operation_id, Sighting.id == sighting_id)
+            ).first()
+        return (row.captured_at, row.key) if row else None
+
     def list(self, operation_id: int, where: SightingFilter | None = None, limit: int = 200) -> list[SightingView]:
         """Newest first, filtered; text matches a VRM (spaces ignored) or a subject reference or
         description, and needs 3 or more characters."""

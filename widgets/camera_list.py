@@ -56,6 +56,27 @@ class CameraList(QListWidget):
         return [CAMERA_MIME]
 
 
+class CameraChecklist(QListWidget):
+    """Cameras to tick (an export, a playback): (key, name) rows, some ticked at first."""
+
+    def __init__(self, cameras: Sequence[tuple[str, str]], chosen: Sequence[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        for key, name in cameras:
+            item = QListWidgetItem(name)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if key in chosen else Qt.CheckState.Unchecked)
+            self.addItem(item)
+        self.setMaximumHeight(160)
+
+    def chosen(self) -> list[str]:
+        return [
+            str(self.item(i).data(Qt.ItemDataRole.UserRole))
+            for i in range(self.count())
+            if self.item(i).checkState() == Qt.CheckState.Checked
+        ]
+
+
 class WallBar(QWidget):
     """Layout buttons, the saved-view chooser and Save view."""
 

@@ -6,9 +6,9 @@ from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from widgets.keymap import KEYMAP, PANEL, WALL
+from widgets.keymap import KEYMAP, PANEL, PLAYBACK, WALL
 
-CONTEXT_WORDS = {WALL: "on the wall", PANEL: "in the note panel"}
+CONTEXT_WORDS = {WALL: "on the wall", PANEL: "in the note panel", PLAYBACK: "in the playback window"}
 
 
 class HelpOverlay(QWidget):

@@ -14,6 +14,7 @@ WINDOW = "window"  # anywhere in the main window
 WALL = "wall"  # while the video wall has focus
 PANEL = "panel"  # inside the tag/note panel
 BOARD = "board"  # while the dispatch board has focus
+PLAYBACK = "playback"  # in the playback window
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("wall.cameras", "Ctrl+K", "Go to the camera list (drag a camera onto a tile)"),
     Shortcut("wall.save_view", "Ctrl+Shift+S", "Save the wall as a named view"),
     *(Shortcut(f"tile.{n}", f"Ctrl+{n}", f"Select camera {n}") for n in range(1, 10)),
+    Shortcut("footage.play", "Ctrl+P", "Play back recorded footage around the selected sighting or camera"),
+    Shortcut("playback.play", "Space", "Play or pause the footage", PLAYBACK),
+    Shortcut("playback.step_back", "Left", "One frame back", PLAYBACK),
+    Shortcut("playback.step_on", "Right", "One frame on", PLAYBACK),
+    Shortcut("playback.previous_tag", "PgUp", "Jump to the previous tag", PLAYBACK),
+    Shortcut("playback.next_tag", "PgDown", "Jump to the next tag", PLAYBACK),
+    Shortcut("playback.slower", "[", "Play slower (down to 1/4x)", PLAYBACK),
+    Shortcut("playback.faster", "]", "Play faster (up to 16x; above 4x key frames only)", PLAYBACK),
+    Shortcut("playback.close", "Esc", "Close the playback window", PLAYBACK),
+    Shortcut("evidence.export", "Ctrl+E", "Export evidence: the selected sighting's footage, or the selected camera's"),
     Shortcut("board.dispatch", "Ctrl+D", "Dispatch the selected unit to the selected sighting"),
     Shortcut("radio.en_route", "F5", "Selected unit: en route"),
     Shortcut("radio.on_scene", "F6", "Selected unit: on scene"),
@@ -74,6 +85,7 @@ _OVERLAPS = {
     WALL: {WINDOW, WALL},
     PANEL: {WINDOW, PANEL},
     BOARD: {WINDOW, BOARD},
+    PLAYBACK: {PLAYBACK},  # its own window: the main window's shortcuts do not reach it
 }
 
 

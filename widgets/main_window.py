@@ -28,6 +28,8 @@ LAYOUT_VERSION = 3
 class MainWindow(QMainWindow):
     close_requested = Signal()  # the console ends the shift, then calls finish_close()
     dispatch_key = Signal()  # dispatch the board's selected unit to the selected sighting
+    export_key = Signal()  # export evidence around the selected sighting or camera
+    playback_key = Signal()  # play back recorded footage around the selected sighting or camera
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
         self.wall.view_changed.connect(lambda: self.wall_bar.show_layout(self.wall.layout_name))
         self.wall_bar.layout_chosen.connect(self._set_wall_layout)
         self.camera_list.camera_activated.connect(self._put_camera_on_selected_tile)
+        self.sightings.export_requested.connect(self.export_key.emit)
         self.wall_bar.show_layout(self.wall.layout_name)
         self.resize(1600, 950)
         self._size_docks()
@@ -109,6 +112,8 @@ class MainWindow(QMainWindow):
             "wall.save_view": self.wall_bar.ask_name,
             "quit": self.close,
             "board.dispatch": self.dispatch_key.emit,
+            "evidence.export": self.export_key.emit,
+            "footage.play": self.playback_key.emit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,
             "radio.line": self._focus_radio_line,

@@ -92,6 +92,7 @@ class SightingsView(QWidget):
     query_changed = Signal(dict)  # {"category": key, "camera": key, "hours": int, "text": str}
     still_requested = Signal(int, str)  # sighting id, path
     correction_requested = Signal(int)
+    export_requested = Signal()  # export evidence around the selected sighting
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +120,8 @@ class SightingsView(QWidget):
         self.table.setMinimumHeight(60)
         self.correct = QPushButton("Correct this sighting…")
         self.correct.setEnabled(False)
+        self.export = QPushButton("Export evidence around it…  [Ctrl+E]")
+        self.export.setEnabled(False)
         filters = QHBoxLayout()
         for widget in (self.category, self.camera, self.period):
             filters.addWidget(widget)
@@ -131,6 +134,7 @@ class SightingsView(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.still, 1)
         lower_layout.addWidget(self.correct)
+        lower_layout.addWidget(self.export)
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
@@ -151,6 +155,7 @@ class SightingsView(QWidget):
         self.search.textChanged.connect(lambda _: self._debounce.start())
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.correct.clicked.connect(self._on_correct)
+        self.export.clicked.connect(self.export_requested.emit)
         self._still_for = -1
         self._still_pixmap: QPixmap | None = None
 
@@ -192,9 +197,11 @@ class SightingsView(QWidget):
     def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.correct.setEnabled(False)
+            self.export.setEnabled(False)
             return
         row = self.model.rows[current.row()]
         self.correct.setEnabled(True)
+        self.export.setEnabled(True)
         if row.id != self._still_for:
             self._still_for = row.id
             self._still_pixmap = None

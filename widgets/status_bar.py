@@ -20,9 +20,13 @@ class ConsoleStatusBar(QStatusBar):
         self.tier = QLabel()
         self.database = QLabel()
         self.database.setObjectName("databaseState")
+        self.recording = QLabel()
+        self.recording.setObjectName("databaseState")  # styled as a fault while it shows
+        self.recording.setProperty("state", "fault")
+        self.recording.hide()
         self.time = QLabel()
         self.time.setObjectName("clock")
-        for label in (self.operator, self.operation, self.tier, self.database):
+        for label in (self.operator, self.operation, self.tier, self.database, self.recording):
             self.addWidget(label)
         self.addPermanentWidget(self.time)
         self._timer = QTimer(self)
@@ -41,6 +45,13 @@ class ConsoleStatusBar(QStatusBar):
         self.database.setProperty("state", "ok" if ok else "fault")
         self.database.style().unpolish(self.database)
         self.database.style().polish(self.database)
+
+    def show_recording_warning(self, words: str) -> None:
+        """A recording problem (disk nearly full, recorder restarting); empty hides it."""
+        if words == self.recording.text() and self.recording.isVisible() == bool(words):
+            return
+        self.recording.setText(f"⚠ {words}" if words else "")
+        self.recording.setVisible(bool(words))
 
     def _tick(self) -> None:
         now = self._clock()

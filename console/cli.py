@@ -16,6 +16,7 @@ from typing import Any
 from console.access import PermissionDenied
 from console.anchors import AnchorError, AnchorFile
 from console.export import ExportError
+from console.letters import LetterError
 from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
 from console.settings import Settings, load_settings
@@ -145,6 +146,25 @@ def build_parser() -> argparse.ArgumentParser:
     listing = command(evidence, "list", "list the evidence holds in force (--all: released ones too)", _evidence_list)
     listing.add_argument("--all", action="store_true")
 
+    letters = group("letters", "warning letters to registered keepers")
+    prep = command(letters, "prepare", "write a warning letter for a vehicle sighting in the prescribed area", _letter)
+    prep.add_argument("--sighting", required=True, type=int, metavar="ID")
+    prep.add_argument("--keeper-name", required=True, metavar="NAME", help="as on the vehicle check")
+    prep.add_argument("--keeper-address", required=True, metavar="TEXT", help="lines separated by commas or \\n")
+    prep.add_argument("--override", default="", metavar="REASON", help="supervisors: the reason to override a rule")
+    prep.add_argument("--operator", required=True, metavar="LOGIN")
+    command(letters, "list", "the letters register, newest first", _letters_list)
+    printing = command(letters, "print", "print letters to one PDF, a letter a page", _letters_print)
+    printing.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
+    printing.add_argument("--all", action="store_true", help="every letter (default: those not printed yet)")
+    printing.add_argument("--operator", required=True, metavar="LOGIN")
+    show_t = command(letters, "template", "print the template in use, or save a new version (supervisors)", _template)
+    show_t.add_argument("--set", type=Path, metavar="FILE", help="save this file as the new version")
+    show_t.add_argument("--operator", metavar="LOGIN", help="needed with --set")
+    words = command(letters, "blocked", "show the blocked words, or set them (supervisors)", _blocked)
+    words.add_argument("--set", nargs="+", metavar="WORD", help="the whole list, e.g. --set sex prostitution")
+    words.add_argument("--operator", metavar="LOGIN", help="needed with --set")
+
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
     seed.add_argument("--nights", metavar="N", type=int, default=1, help="nights of activity (default 1)")
@@ -162,7 +182,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gui(settings)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
-    except (CommandError, StorageError, AnchorError, UnknownOperation, OSError, ExportError, PermissionDenied) as exc:
+    except (
+        CommandError,
+        StorageError,
+        AnchorError,
+        UnknownOperation,
+        OSError,
+        ExportError,
+        LetterError,
+        PermissionDenied,
+    ) as exc:
         print(f"sentinel-console: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
@@ -411,6 +440,94 @@ def _evidence_list(args: argparse.Namespace, settings: Settings) -> int:
             f"{h.id:>5}  {h.camera_name:<24} {h.starts_at:%Y-%m-%d %H:%M:%S}Z to {h.ends_at:%Y-%m-%d %H:%M:%S}Z  "
             f"{state}; {h.reason} (by {h.placed_by})"
         )
+    return EXIT_OK
+
+
+def _letter(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        op = services.operations.view(settings.operation)
+        address = args.keeper_address.replace("\\n", "\n").replace(", ", "\n")
+        result = services.letters.prepare(actor, op.id, args.sighting, args.keeper_name, address, args.override)
+    finally:
+        services.close()
+    print(f"warning letter WL-{int(result.ref_id):05d} prepared (record entry {result.seq})")
+    return EXIT_OK
+
+
+def _letters_list(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        letters = services.letters.register(services.operations.view(settings.operation).id)
+    finally:
+        services.close()
+    if not letters:
+        print("no warning letters yet")
+    for x in letters:
+        printed = f"printed {x.printed_at:%Y-%m-%d}" if x.printed_at else "not printed"
+        override = f"; override: {x.override_reason}" if x.override_reason else ""
+        print(
+            f"{x.reference}  {x.prepared_at:%Y-%m-%d %H:%M}Z  {x.vrm:<9} {x.keeper_name:<24} "
+            f"template v{x.template_version}  {printed}  by {x.prepared_by}{override}"
+        )
+    return EXIT_OK
+
+
+def _letters_print(args: argparse.Namespace, settings: Settings) -> int:
+    from widgets.letter_pdf import render_letters
+
+    services = _services(settings)
+    try:
+        actor = _actor(services, args.operator, settings)
+        op = services.operations.view(settings.operation)
+        letters = [x for x in services.letters.register(op.id) if args.all or x.printed_at is None]
+        if not letters:
+            raise CommandError("no letters to print (--all prints the printed ones again)")
+        letters.reverse()  # oldest first, as they were prepared
+        render_letters(args.out, [(x.reference, x.body) for x in letters])
+        services.letters.mark_printed(actor, op.id, [x.id for x in letters], str(args.out))
+    finally:
+        services.close()
+    print(f"{len(letters)} letter(s) printed to {args.out}")
+    return EXIT_OK
+
+
+def _template(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        op = services.operations.view(settings.operation)
+        if args.set is None:
+            version, body = services.letters.template(op.id)
+            print(f"# template version {version}" + (" (the default)" if version == 0 else ""))
+            print(body, end="")
+            return EXIT_OK
+        if not args.operator:
+            raise CommandError("--set needs --operator (a supervisor)")
+        try:
+            body = args.set.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {args.set}: {exc}") from exc
+        result = services.letters.save_template(_actor(services, args.operator, settings), op.id, body)
+    finally:
+        services.close()
+    print(f"template saved (record entry {result.seq})")
+    return EXIT_OK
+
+
+def _blocked(args: argparse.Namespace, settings: Settings) -> int:
+    services = _services(settings)
+    try:
+        op = services.operations.view(settings.operation)
+        if args.set is None:
+            print("\n".join(services.letters.blocked_words(op.id)))
+            return EXIT_OK
+        if not args.operator:
+            raise CommandError("--set needs --operator (a supervisor)")
+        result = services.letters.set_blocked_words(_actor(services, args.operator, settings), op.id, args.set)
+    finally:
+        services.close()
+    print(f"blocked words set (record entry {result.seq})")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from console.dispatch import DispatchService
 from console.evidence import EvidenceService
 from console.export import ExportService
 from console.footage import FootageIndex
+from console.letters import LetterService
 from console.operation import OperationService
 from console.record import RecordService
 from console.registers import RegisterService
@@ -34,6 +35,7 @@ class Services:
     footage: FootageIndex
     exports: ExportService
     evidence: EvidenceService
+    letters: LetterService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -62,4 +64,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         footage=FootageIndex(db, record, settings.console_id),
         exports=ExportService(db, record, settings.recordings),
         evidence=EvidenceService(db, record),
+        letters=LetterService(db, record),
     )

@@ -425,6 +425,50 @@ class EvidenceHold(Base):
     release_reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class LetterTemplate(Base):
+    """A version of the operation's warning-letter template; edits are new versions."""
+
+    __tablename__ = "letter_template"
+    __table_args__ = (UniqueConstraint("operation_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(60))
+
+
+class BlockedWord(Base):
+    """A word no warning letter may contain (matched as a whole word)."""
+
+    __tablename__ = "blocked_word"
+    __table_args__ = (UniqueConstraint("operation_id", "word"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    word: Mapped[str] = mapped_column(String(60))
+
+
+class WarningLetter(Base):
+    """A letter to a vehicle's registered keeper. The keeper's name and address are typed from
+    the vehicle check (the console never looks them up) and are personal data: kept here, not
+    in the record."""
+
+    __tablename__ = "warning_letter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    sighting_id: Mapped[int] = mapped_column(ForeignKey("sighting.id"), index=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcome.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_template.id"), index=True)
+    keeper_name: Mapped[str] = mapped_column(String(120))
+    keeper_address: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    prepared_by: Mapped[str] = mapped_column(String(60))
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class SavedView(Base):
     """An operator's named wall layout. Not digested: a screen preference, not a domain action."""
 
@@ -476,12 +520,14 @@ def tracked_tables() -> dict[str, Any]:
 
 __all__ = [
     "Base",
+    "BlockedWord",
     "Camera",
     "CameraCredential",
     "Category",
     "EvidenceHold",
     "Exhibit",
     "ExhibitHandover",
+    "LetterTemplate",
     "Location",
     "LogNote",
     "Officer",
@@ -503,5 +549,6 @@ __all__ = [
     "Tier",
     "UnitStatusChange",
     "Vehicle",
+    "WarningLetter",
     "tracked_tables",
 ]

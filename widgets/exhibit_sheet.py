@@ -71,14 +71,14 @@ def sheet_from_manifest(manifest: dict[str, Any], manifest_sha256: str, handover
     )
 
 
-def _ensure_gui() -> None:
+def ensure_gui() -> None:
     """QPdfWriter needs a GUI application (fonts); the command line has none."""
     if QGuiApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         QGuiApplication(["sentinel-console"])
 
 
-class _Page:
+class PdfPage:
     """Writes lines down A4 pages, starting a new page when one is full."""
 
     def __init__(self, writer: QPdfWriter, painter: QPainter) -> None:
@@ -128,7 +128,7 @@ class _Page:
 
 def render_exhibit_sheet(path: Path, sheet: ExhibitSheet, blank_handling_rows: int = 6) -> None:
     """Write the sheet as an A4 PDF (atomically: a half-written sheet never replaces a good one)."""
-    _ensure_gui()
+    ensure_gui()
     partial = path.with_name(path.name + ".partial")
     writer = QPdfWriter(str(partial))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
@@ -138,7 +138,7 @@ def render_exhibit_sheet(path: Path, sheet: ExhibitSheet, blank_handling_rows: i
     writer.setCreator("Sentinel Console")
     painter = QPainter(writer)
     try:
-        page = _Page(writer, painter)
+        page = PdfPage(writer, painter)
         page.text(f"Exhibit sheet: {sheet.reference}", 16, bold=True)
         for label, value in sheet.facts:
             page.row([label, value], [0.28, 0.72])

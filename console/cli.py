@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from console.export import ExportError
 from console.letters import LetterError
 from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
+from console.returns import ReturnsError
 from console.settings import Settings, load_settings
 from storage.db import StorageError
 
@@ -165,6 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     words.add_argument("--set", nargs="+", metavar="WORD", help="the whole list, e.g. --set sex prostitution")
     words.add_argument("--operator", metavar="LOGIN", help="needed with --set")
 
+    returns = commands.add_parser(
+        "returns",
+        help="the daily return, a week's performance or the operation to date, from the record",
+        description="Figures computed from the recorded rows (corrections applied), each with the record "
+        "entries behind it, and the record's head.",
+    )
+    _global_options(returns, suppress=True)
+    returns.set_defaults(handler=_returns)
+    which = returns.add_mutually_exclusive_group(required=True)
+    which.add_argument("--day", type=date.fromisoformat, metavar="DATE", help="the night starting on DATE (18:00)")
+    which.add_argument("--week", type=int, metavar="N", help="operation week N (from the start date)")
+    which.add_argument("--to-date", action="store_true", help="the whole operation so far")
+    returns.add_argument("--format", choices=("csv", "json", "pdf"), default="csv")
+    returns.add_argument("--out", type=Path, metavar="FILE", help="write here (default: standard output; pdf needs it)")
+
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
     seed.add_argument("--nights", metavar="N", type=int, default=1, help="nights of activity (default 1)")
@@ -190,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         OSError,
         ExportError,
         LetterError,
+        ReturnsError,
         PermissionDenied,
     ) as exc:
         print(f"sentinel-console: {exc}", file=sys.stderr)
@@ -528,6 +546,47 @@ def _blocked(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     print(f"blocked words set (record entry {result.seq})")
+    return EXIT_OK
+
+
+def _returns(args: argparse.Namespace, settings: Settings) -> int:
+    import json as json_module
+
+    from console.returns import to_csv, to_json
+
+    if args.format == "pdf" and args.out is None:
+        raise CommandError("--format pdf needs --out FILE")
+    services = _services(settings)
+    try:
+        kind, value = (
+            ("day", args.day) if args.day else ("week", args.week) if args.week is not None else ("to_date", None)
+        )
+        report = services.returns.build(settings.operation, services.returns.period(settings.operation, kind, value))
+    finally:
+        services.close()
+    if args.format == "pdf":
+        from widgets.returns_pdf import render_return
+
+        body = to_json(report)
+        facts = [
+            ("Operation", report.operation),
+            ("Period", report.period.label),
+            ("From", body["period"]["start_local"]),
+            ("To", body["period"]["end_local"]),
+            ("Record head", f"{report.head.count} entries, {report.head.hash}"),
+        ]
+        rows = [(f.section, f.label, f"{f.value:g} {f.unit}".strip()) for f in report.figures]
+        render_return(args.out, f"Sentinel Console: {report.period.label}", facts, rows)
+        print(f"return written to {args.out}")
+        return EXIT_OK
+    text = to_csv(report) if args.format == "csv" else json_module.dumps(to_json(report), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, args.out)
+        print(f"return written to {args.out}")
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from console.access import require
 from console.chain import GENESIS, canonical_json, entry_hash, row_digest, row_key, sha256_text
 from console.types import ActionResult, Actor, ChainHead, EntryView
 from storage.db import Database
-from storage.models import LogNote, RecordEntry, tracked_tables
+from storage.models import LogNote, RecordEntry, RecordRow, tracked_tables
 
 # Key for PostgreSQL's transaction-scoped advisory lock that serialises appends across consoles.
 _APPEND_LOCK = 0x5E_47_1E_1
@@ -192,6 +192,7 @@ class RecordService:
         entry = RecordEntry(**fields, rows=rows_json, hash=entry_hash(fields))
         session.add(entry)
         session.flush()
+        session.add_all(RecordRow(seq=seq, table=r["table"], key=r["key"]) for r in rows)
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANGE_CHANNEL, "seq": str(seq)})
         return entry

@@ -13,6 +13,7 @@ from console.letters import LetterService
 from console.operation import OperationService
 from console.record import RecordService
 from console.registers import RegisterService
+from console.returns import ReturnsService
 from console.settings import Settings
 from console.shift import ShiftService
 from console.sightings import SightingService
@@ -36,6 +37,7 @@ class Services:
     exports: ExportService
     evidence: EvidenceService
     letters: LetterService
+    returns: ReturnsService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -65,4 +67,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         exports=ExportService(db, record, settings.recordings),
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
+        returns=ReturnsService(db, record),
     )

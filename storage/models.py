@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -508,6 +509,19 @@ class RecordEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class RecordRow(Base):
+    """Which entry wrote which domain row: the entries' row lists, indexed, so that a report's
+    figure can open exactly the entries behind it. Derived from ``record_entry.rows``."""
+
+    __tablename__ = "record_row"
+    __record_tracked__ = False
+    # No foreign key: an index beside the append-only record, never a constraint on it.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    table: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    __table_args__ = (Index("ix_record_row_table_key", "table", "key"),)
+
+
 def tracked_tables() -> dict[str, Any]:
     """Mapped classes whose rows are digested into the record, by table name."""
     found: dict[str, Any] = {}
@@ -537,6 +551,7 @@ __all__ = [
     "Outcome",
     "PatrolUnit",
     "RecordEntry",
+    "RecordRow",
     "RecordingGap",
     "RecordingSegment",
     "SavedView",

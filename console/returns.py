@@ -1,0 +1,358 @@
+"""Daily returns, weekly performance and operation to date, computed from what the controllers
+recorded: the current domain rows (corrections applied), never totals typed in.
+
+A "day" is the night that starts at the operation's ``night_starts_hour`` (18:00 local by
+default) on that date; operation weeks are seven such nights counted from the start date. The
+bounds are local times turned into UTC, so a night or week across a clock change has its true
+length (a week ending on the night the clocks go back holds the repeated hour once each time).
+Every figure carries the record entries behind it (the entry that first wrote each row it
+counts), exactly as many as it counts; each return carries the record's head.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from console.dispatch_rules import OUTCOME_WORDS
+from console.record import RecordService, utc_now
+from console.types import ChainHead
+from storage.db import Database
+from storage.models import (
+    Category,
+    Location,
+    Operation,
+    Outcome,
+    PatrolUnit,
+    RecordRow,
+    Sighting,
+    TaskingUnit,
+    Team,
+    Tier,
+    UnitStatusChange,
+)
+
+CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ReturnsError(ValueError):
+    """The period asked for does not exist (said in one sentence)."""
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # day, week, to_date
+    label: str
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+
+
+@dataclass(frozen=True)
+class Figure:
+    section: str
+    label: str
+    value: float
+    entries: tuple[int, ...] = ()  # record entries behind the figure
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Return:
+    operation: str
+    period: Period
+    figures: tuple[Figure, ...]
+    head: ChainHead
+    generated_at: datetime
+    timezone: str
+
+    def figure(self, section: str, label: str) -> Figure:
+        for f in self.figures:
+            if (f.section, f.label) == (section, label):
+                return f
+        raise KeyError(f"no figure {section} / {label}")
+
+    def value(self, section: str, label: str) -> float:
+        try:
+            return self.figure(section, label).value
+        except KeyError:
+            return 0
+
+
+def local_start(op: Operation, day: date) -> datetime:
+    return datetime.combine(day, time(op.night_starts_hour), ZoneInfo(op.timezone)).astimezone(UTC)
+
+
+def night(op: Operation, day: date) -> Period:
+    return Period("day", f"Night of {day:%A %d %B %Y}", local_start(op, day), local_start(op, day + timedelta(days=1)))
+
+
+def week(op: Operation, number: int) -> Period:
+    if number < 1:
+        raise ReturnsError("Operation weeks are counted from 1")
+    first = op.start_date + timedelta(days=7 * (number - 1))
+    last = first + timedelta(days=6)
+    label = f"Week {number}: nights of {first:%d %b} to {last:%d %b %Y}"
+    return Period("week", label, local_start(op, first), local_start(op, last + timedelta(days=1)))
+
+
+def to_date(op: Operation, now: datetime) -> Period:
+    return Period(
+        "to_date",
+        f"Operation to date ({now.astimezone(ZoneInfo(op.timezone)):%d %b %Y %H:%M})",
+        local_start(op, op.start_date),
+        now,
+    )
+
+
+def _entries_for(s: Session, table: str, ids: Iterable[int]) -> dict[int, int]:
+    """Row id -> the first record entry that wrote it."""
+    keys = [str(i) for i in ids]
+    found: dict[int, int] = {}
+    for chunk in range(0, len(keys), 900):
+        part = keys[chunk : chunk + 900]
+        query = (
+            select(RecordRow.key, func.min(RecordRow.seq))
+            .where(RecordRow.table == table, RecordRow.key.in_(part))
+            .group_by(RecordRow.key)
+        )
+        found.update({int(k): int(seq) for k, seq in s.execute(query)})
+    return found
+
+
+class _Figures:
+    def __init__(self) -> None:
+        self.items: list[Figure] = []
+
+    def count(self, section: str, label: str, entries: Sequence[int]) -> None:
+        self.items.append(Figure(section, label, len(entries), tuple(sorted(entries))))
+
+    def groups(self, section: str, groups: dict[str, list[int]], order: Sequence[str] | None = None) -> None:
+        for label in order if order is not None else sorted(groups):
+            self.count(section, label, groups.get(label, []))
+
+
+class ReturnsService:
+    def __init__(self, db: Database, record: RecordService) -> None:
+        self._db = db
+        self._record = record
+
+    def _operation(self, s: Session, name: str | None) -> Operation:
+        query = select(Operation).order_by(Operation.id)
+        if name:
+            query = query.where(Operation.name == name)
+        op = s.scalars(query).first()
+        if op is None:
+            raise ReturnsError(f"No operation {name!r}" if name else "No operation in the database")
+        return op
+
+    def period(self, operation: str | None, kind: str, value: Any = None, now: datetime | None = None) -> Period:
+        with self._db.read() as s:
+            op = self._operation(s, operation)
+            if kind == "day":
+                return night(op, value)
+            if kind == "week":
+                return week(op, int(value))
+            return to_date(op, now or utc_now())
+
+    def build(self, operation: str | None, period: Period) -> Return:
+        head = self._record.head()  # first: the return covers no less than the head it names
+        with self._db.read() as s:
+            op = self._operation(s, operation)
+            tz = ZoneInfo(op.timezone)
+            figures = _Figures()
+            self._sightings(s, op, period, tz, figures)
+            self._outcomes(s, op, period, tz, figures)
+            self._response(s, op, period, figures)
+            return Return(op.title or op.name, period, tuple(figures.items), head, utc_now(), op.timezone)
+
+    # --- the figures -----------------------------------------------------------------------------
+    def _sightings(self, s: Session, op: Operation, period: Period, tz: ZoneInfo, out: _Figures) -> None:
+        rows = s.execute(
+            select(
+                Sighting.id,
+                Sighting.captured_at,
+                Sighting.subject_id,
+                Sighting.vehicle_id,
+                Category.label,
+                Location.name,
+                Sighting.in_prescribed_area,
+            )
+            .join(Category, (Category.operation_id == Sighting.operation_id) & (Category.key == Sighting.category_key))
+            .outerjoin(Location, Location.id == Sighting.location_id)
+            .where(
+                Sighting.operation_id == op.id, Sighting.captured_at >= period.start, Sighting.captured_at < period.end
+            )
+            .order_by(Sighting.captured_at)
+        ).all()
+        entry = _entries_for(s, "sighting", [r.id for r in rows])
+        by_category: dict[str, list[int]] = defaultdict(list)
+        by_location: dict[str, list[int]] = defaultdict(list)
+        by_hour: dict[str, list[int]] = defaultdict(list)
+        subjects: dict[int, int] = {}
+        vehicles: dict[int, int] = {}
+        inside: list[int] = []
+        for r in rows:
+            seq = entry.get(r.id)
+            if seq is None:
+                continue  # a row no entry wrote: verify reports it; it is not counted here
+            by_category[r.label].append(seq)
+            by_location[r.name or "no location"].append(seq)
+            by_hour[f"{r.captured_at.astimezone(tz):%H}:00"].append(seq)
+            if r.in_prescribed_area:
+                inside.append(seq)
+            if r.subject_id is not None:
+                subjects.setdefault(r.subject_id, seq)  # the first sighting of each in the period
+            if r.vehicle_id is not None:
+                vehicles.setdefault(r.vehicle_id, seq)
+        categories = [c for (c,) in s.execute(select(Category.label).where(Category.operation_id == op.id))]
+        out.count("Sightings", "All sightings", [e for v in by_category.values() for e in v])
+        out.count("Sightings", "In the prescribed area", inside)
+        out.groups("Sightings by category", by_category, sorted(set(categories) | set(by_category)))
+        out.groups("Sightings by location", by_location)
+        start = datetime.combine(date(2000, 1, 1), time(op.night_starts_hour))
+        hours = [f"{(start + timedelta(hours=h)).hour:02d}:00" for h in range(24)]
+        out.groups("Sightings by hour (local)", by_hour, hours)
+        out.count("People and vehicles", "Different subjects seen", list(subjects.values()))
+        out.count("People and vehicles", "Different vehicles seen", list(vehicles.values()))
+
+    def _outcomes(self, s: Session, op: Operation, period: Period, tz: ZoneInfo, out: _Figures) -> None:
+        rows = s.execute(
+            select(Outcome.id, Outcome.kind, Outcome.recorded_at, Outcome.tasking_id).where(
+                Outcome.operation_id == op.id, Outcome.recorded_at >= period.start, Outcome.recorded_at < period.end
+            )
+        ).all()
+        entry = _entries_for(s, "outcome", [r.id for r in rows])
+        teams = dict(
+            s.execute(
+                select(TaskingUnit.tasking_id, Team.name)
+                .join(PatrolUnit, PatrolUnit.id == TaskingUnit.unit_id)
+                .join(Team, Team.id == PatrolUnit.team_id)
+                .where(
+                    TaskingUnit.role == "primary",
+                    TaskingUnit.tasking_id.in_([r.tasking_id for r in rows if r.tasking_id]),
+                )
+            ).all()
+        )
+        tiers = s.execute(select(Tier.number, Tier.start_date).where(Tier.operation_id == op.id)).all()
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        by_team: dict[str, list[int]] = defaultdict(list)
+        by_tier: dict[str, list[int]] = defaultdict(list)
+        for r in rows:
+            seq = entry.get(r.id)
+            if seq is None:
+                continue
+            by_kind[OUTCOME_WORDS.get(r.kind, r.kind)].append(seq)
+            by_team[teams.get(r.tasking_id, "not from a tasking (console)")].append(seq)
+            local = r.recorded_at.astimezone(tz)
+            night_of = (local - timedelta(hours=op.night_starts_hour)).date()
+            tier = max((t.number for t in tiers if t.start_date <= night_of), default=1)
+            by_tier[f"Tier {tier}"].append(seq)
+        out.groups("Outcomes", by_kind, list(OUTCOME_WORDS.values()))
+        out.groups("Outcomes by team", by_team)
+        out.groups("Outcomes by tier", by_tier)
+
+    def _response(self, s: Session, op: Operation, period: Period, out: _Figures) -> None:
+        """Dispatched to on scene, per tasking opened in the period (its first unit there)."""
+        changes = s.execute(
+            select(
+                UnitStatusChange.id,
+                UnitStatusChange.tasking_id,
+                UnitStatusChange.to_status,
+                UnitStatusChange.changed_at,
+            )
+            .join(PatrolUnit, PatrolUnit.id == UnitStatusChange.unit_id)
+            .where(
+                PatrolUnit.operation_id == op.id,
+                UnitStatusChange.tasking_id.is_not(None),
+                UnitStatusChange.to_status.in_(("dispatched", "on_scene")),
+                UnitStatusChange.changed_at >= period.start,
+                UnitStatusChange.changed_at < period.end + timedelta(hours=12),
+            )
+            .order_by(UnitStatusChange.changed_at)
+        ).all()
+        dispatched: dict[int, datetime] = {}
+        arrived: dict[int, tuple[int, datetime]] = {}
+        for c in changes:
+            if c.to_status == "dispatched" and c.tasking_id not in dispatched and c.changed_at < period.end:
+                dispatched[c.tasking_id] = c.changed_at
+            elif c.to_status == "on_scene" and c.tasking_id in dispatched and c.tasking_id not in arrived:
+                arrived[c.tasking_id] = (c.id, c.changed_at)
+        entry = _entries_for(s, "unit_status_change", [change_id for change_id, _ in arrived.values()])
+        minutes = [(at - dispatched[t]).total_seconds() / 60 for t, (_, at) in arrived.items()]
+        seqs = [entry[change_id] for change_id, _ in arrived.values() if change_id in entry]
+        out.count("Response", "Taskings reached on scene", seqs)
+        if minutes:
+            out.items.append(
+                Figure(
+                    "Response",
+                    "Dispatched to on scene, median",
+                    round(statistics.median(minutes), 1),
+                    tuple(sorted(seqs)),
+                    "min",
+                )
+            )
+            ordered = sorted(minutes)
+            p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+            out.items.append(
+                Figure("Response", "Dispatched to on scene, 90th percentile", round(p90, 1), tuple(sorted(seqs)), "min")
+            )
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ or a tab is quoted."""
+    text = str(value)
+    return "'" + text if text.startswith(CSV_RISKY) else text
+
+
+def to_csv(report: Return) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    tz = ZoneInfo(report.timezone)
+    p = report.period
+    for key, value in (
+        ("Operation", report.operation),
+        ("Period", p.label),
+        ("From", p.start.astimezone(tz).isoformat()),
+        ("To", p.end.astimezone(tz).isoformat()),
+        ("Record head", f"{report.head.count} entries, {report.head.hash}"),
+        ("Generated", report.generated_at.astimezone(tz).isoformat(timespec="seconds")),
+    ):
+        writer.writerow([safe_cell(key), safe_cell(value)])
+    writer.writerow([])
+    writer.writerow(["Section", "Figure", "Value", "Unit", "Record entries"])
+    for f in report.figures:
+        number = int(f.value) if float(f.value).is_integer() else f.value
+        writer.writerow([safe_cell(f.section), safe_cell(f.label), number, f.unit, " ".join(map(str, f.entries))])
+    return out.getvalue()
+
+
+def to_json(report: Return) -> dict[str, Any]:
+    tz = ZoneInfo(report.timezone)
+    return {
+        "operation": report.operation,
+        "period": {
+            "kind": report.period.kind,
+            "label": report.period.label,
+            "start_local": report.period.start.astimezone(tz).isoformat(),
+            "end_local": report.period.end.astimezone(tz).isoformat(),
+        },
+        "record_head": {"entries": report.head.count, "hash": report.head.hash},
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "figures": [
+            {"section": f.section, "label": f.label, "value": f.value, "unit": f.unit, "entries": list(f.entries)}
+            for f in report.figures
+        ],
+    }

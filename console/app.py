@@ -27,6 +27,7 @@ from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
 from console.playback_flow import PlaybackFlow
 from console.recording import RecordingService
+from console.returns_flow import ReturnsFlow
 from console.services import Services, build_services
 from console.settings import Settings
 from console.shift import Handover
@@ -159,6 +160,7 @@ class ConsoleSession:
         at = AtConsole(window, s, self.tasks, actor, op.id, op.timezone, cameras)
         self.evidence_flow = EvidenceFlow(at)
         self.playback_flow = PlaybackFlow(at)
+        self.returns_flow = ReturnsFlow(window, s, self.tasks, op.name, op.timezone)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -167,6 +169,7 @@ class ConsoleSession:
         self.dispatch_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
         feed.entries_arrived.connect(self.registers_flow.on_entries)
+        feed.entries_arrived.connect(self.returns_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)

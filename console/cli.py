@@ -552,7 +552,7 @@ def _blocked(args: argparse.Namespace, settings: Settings) -> int:
 def _returns(args: argparse.Namespace, settings: Settings) -> int:
     import json as json_module
 
-    from console.returns import to_csv, to_json
+    from console.returns import to_csv, to_json, write_pdf, write_text
 
     if args.format == "pdf" and args.out is None:
         raise CommandError("--format pdf needs --out FILE")
@@ -565,27 +565,14 @@ def _returns(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         services.close()
     if args.format == "pdf":
-        from widgets.returns_pdf import render_return
-
-        body = to_json(report)
-        facts = [
-            ("Operation", report.operation),
-            ("Period", report.period.label),
-            ("From", body["period"]["start_local"]),
-            ("To", body["period"]["end_local"]),
-            ("Record head", f"{report.head.count} entries, {report.head.hash}"),
-        ]
-        rows = [(f.section, f.label, f"{f.value:g} {f.unit}".strip()) for f in report.figures]
-        render_return(args.out, f"Sentinel Console: {report.period.label}", facts, rows)
+        write_pdf(report, args.out)
         print(f"return written to {args.out}")
         return EXIT_OK
     text = to_csv(report) if args.format == "csv" else json_module.dumps(to_json(report), indent=2) + "\n"
     if args.out is None:
         sys.stdout.write(text)
     else:
-        tmp = args.out.with_name(args.out.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, args.out)
+        write_text(text, args.out)
         print(f"return written to {args.out}")
     return EXIT_OK
 

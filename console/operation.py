@@ -255,6 +255,7 @@ class OperationService:
                 welfare_check_minutes=op.welfare_check_minutes,
                 segment_seconds=op.segment_seconds,
                 video_retention_days=op.video_retention_days,
+                night_starts_hour=op.night_starts_hour,
             )
 
     def cameras(self, operation_id: int) -> list[CameraView]:

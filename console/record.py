@@ -221,6 +221,15 @@ class RecordService:
             notes = _log_note_texts(session, [r.ref_id for r in rows if r.ref_type == "log_note"])
             return [entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else "") for r in rows]
 
+    def entries_at(self, seqs: Sequence[int], limit: int = 2000) -> list[EntryView]:
+        """The entries with these sequence numbers, oldest first (a figure's entries behind it)."""
+        wanted = sorted(set(seqs))[:limit]
+        found: list[EntryView] = []
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            found += self._views(select(RecordEntry).where(RecordEntry.seq.in_(part)).order_by(RecordEntry.seq))
+        return found
+
     def entries(self, batch: int = 1000) -> Iterator[RecordEntry]:
         """Every entry in chain order, streamed (detached rows)."""
         last = 0

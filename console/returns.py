@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -337,6 +338,28 @@ def to_csv(report: Return) -> str:
         number = int(f.value) if float(f.value).is_integer() else f.value
         writer.writerow([safe_cell(f.section), safe_cell(f.label), number, f.unit, " ".join(map(str, f.entries))])
     return out.getvalue()
+
+
+def write_pdf(report: Return, path: Path) -> None:
+    """The return as a printable table (Qt's PDF writer)."""
+    from widgets.returns_pdf import render_return  # Qt only when a PDF is wanted
+
+    body = to_json(report)
+    facts = [
+        ("Operation", report.operation),
+        ("Period", report.period.label),
+        ("From", body["period"]["start_local"]),
+        ("To", body["period"]["end_local"]),
+        ("Record head", f"{report.head.count} entries, {report.head.hash}"),
+    ]
+    rows = [(f.section, f.label, f"{f.value:g} {f.unit}".strip()) for f in report.figures]
+    render_return(path, f"Sentinel Console: {report.period.label}", facts, rows)
+
+
+def write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def to_json(report: Return) -> dict[str, Any]:

@@ -107,6 +107,7 @@ class OperationView:
     welfare_check_minutes: int = 15
     segment_seconds: int = 60
     video_retention_days: int = 31
+    night_starts_hour: int = 18
 
     def tier_on(self, day: date) -> TierView | None:
         current = None

@@ -132,3 +132,25 @@ def test_playback_asks_why_then_shows_the_footage_at_the_tag_and_plays(
     assert "checking the stop of OY09 FEU" in viewed.text
     view.close()
     qtbot.waitUntil(lambda: flow.view is None)
+
+
+def test_the_returns_dock_counts_tonight_and_opens_the_entries_behind_a_figure(
+    qtbot: QtBot, console: tuple[Any, Services]
+) -> None:
+    session, services = console
+    window = session.window
+    op_id = services.operations.view("demo").id
+    controller = services.operations.operator("demo", "test-console")
+    for minutes in (3, 2, 1):
+        services.sightings.save(
+            controller, op_id, vehicle_tag("OY09 FEU", datetime.now(UTC) - timedelta(minutes=minutes))
+        )
+    view = window.returns
+    qtbot.waitUntil(lambda: any(r.label == "All sightings" and r.value == 3 for r in view.model.rows), timeout=WAIT_MS)
+    assert view.title.text().startswith("Night of") and services.record.head().hash[:16] in view.head.text()
+    row = next(i for i, r in enumerate(view.model.rows) if r.label == "All sightings")
+    view.table.setCurrentIndex(view.model.index(row, 0))
+    qtbot.waitUntil(lambda: view.behind.count() == 3, timeout=WAIT_MS)
+    assert all("sighting.tagged" in view.behind.item(i).text() for i in range(3))
+    view.period.setCurrentIndex(4)  # operation to date
+    qtbot.waitUntil(lambda: view.title.text().startswith("Operation to date"), timeout=WAIT_MS)

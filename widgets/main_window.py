@@ -17,12 +17,13 @@ from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
 from widgets.record_view import RecordModel, RecordView
 from widgets.registers_view import RegistersView
+from widgets.returns_view import ReturnsView
 from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
 from widgets.tag_panel import TagPanel
 from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 
 class MainWindow(QMainWindow):
@@ -67,8 +68,11 @@ class MainWindow(QMainWindow):
         self.registers_dock = self._dock(
             "Registers", "registersDock", self.registers, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.returns = ReturnsView()
+        self.returns_dock = self._dock("Returns", "returnsDock", self.returns, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.record_dock, self.sightings_dock)
         self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
+        self.tabifyDockWidget(self.registers_dock, self.returns_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -106,6 +110,7 @@ class MainWindow(QMainWindow):
             "record.filter": self._focus_record_filter,
             "board": self._focus_board,
             "sightings": self._focus_sightings,
+            "returns": self._focus_returns,
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -167,6 +172,11 @@ class MainWindow(QMainWindow):
         self.sightings_dock.show()
         self.sightings_dock.raise_()
         self.sightings.search.setFocus()
+
+    def _focus_returns(self) -> None:
+        self.returns_dock.show()
+        self.returns_dock.raise_()
+        self.returns.period.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

@@ -182,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     returns.add_argument("--format", choices=("csv", "json", "pdf"), default="csv")
     returns.add_argument("--out", type=Path, metavar="FILE", help="write here (default: standard output; pdf needs it)")
 
+    strikes = commands.add_parser(
+        "strikes", help="the three-strikes register: warnings, referrals and what the policy allows next"
+    )
+    _global_options(strikes, suppress=True)
+    strikes.set_defaults(handler=_strikes)
+
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
     seed.add_argument("--nights", metavar="N", type=int, default=1, help="nights of activity (default 1)")
@@ -574,6 +580,27 @@ def _returns(args: argparse.Namespace, settings: Settings) -> int:
     else:
         write_text(text, args.out)
         print(f"return written to {args.out}")
+    return EXIT_OK
+
+
+def _strikes(args: argparse.Namespace, settings: Settings) -> int:
+    from console.strikes import register
+
+    services = _services(settings)
+    try:
+        rows = register(services.db, services.operations.view(settings.operation).id)
+    finally:
+        services.close()
+    if not rows:
+        print("no official warnings or referrals recorded yet")
+    for r in rows:
+        warned = ", ".join(f"{w:%d %b}" for w in r.warnings) or "none"
+        referred = ", ".join(f"{w:%d %b} ({to})" for w, to in r.referrals) or "none"
+        print(f"{r.reference}  {r.description}")
+        print(f"    warnings: {len(r.warnings)} ({warned}); referrals: {len(r.referrals)} ({referred})")
+        print(f"    next: {r.next_step}")
+        if r.exception:
+            print(f"    EXCEPTION: {r.exception}")
     return EXIT_OK
 
 

@@ -21,14 +21,13 @@ from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
 from console.returns import ReturnsError
 from console.settings import Settings, load_settings
-from console.types import Actor
 from storage.db import StorageError
 
 if TYPE_CHECKING:
-    from console.services import Services
+    pass
 
 from console.cli_reports import add_report_commands
-from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, operator
+from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, opened, operator
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -182,10 +181,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _services(settings: Settings) -> Services:
-    return open_services(settings)
-
-
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import open_database, upgrade
 
@@ -201,14 +196,11 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 def _record_verify(args: argparse.Namespace, settings: Settings) -> int:
     from console.verify import verify
 
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         anchor_file = AnchorFile(settings.anchor_path)
         if args.anchor and not Path(args.anchor).exists():
             raise CommandError(f"anchor file {args.anchor} does not exist")
         report = verify(services.db, anchor_file.read())
-    finally:
-        services.close()
     if report.ok:
         print(
             f"record verified: {report.entries} entries, {report.rows_checked} domain rows, "
@@ -224,11 +216,8 @@ def _record_verify(args: argparse.Namespace, settings: Settings) -> int:
 def _record_show(args: argparse.Namespace, settings: Settings) -> int:
     if args.last < 1:
         raise CommandError("--last must be 1 or more")
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         entries = services.record.latest(args.last)
-    finally:
-        services.close()
     for e in reversed(entries):
         ref = f" [{e.ref_type} {e.ref_id}]" if e.ref_type else ""
         text = e.detail or e.text
@@ -250,22 +239,16 @@ def _operation_import(args: argparse.Namespace, settings: Settings) -> int:
         for problem in exc.problems:
             print(f"  {args.file}:{problem}", file=sys.stderr)
         return EXIT_FAILED
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         result = services.operations.import_spec(system_actor(settings.console_id), spec)
-    finally:
-        services.close()
     print(f"operation {spec.name!r} imported (record entry {result.seq})")
     return EXIT_OK
 
 
 def _operation_export(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         name = settings.operation or services.operations.view().name
         spec = services.operations.export_spec(name)
-    finally:
-        services.close()
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_text(render_operation(spec), encoding="utf-8")
     os.replace(tmp, args.out)
@@ -278,20 +261,13 @@ def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.nights < 1:
         raise CommandError("--nights must be 1 or more")
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         results = seed_nights(services, args.nights)
         head = services.record.head()
-    finally:
-        services.close()
     print(
         f"demo seeded: {args.nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}"
     )
     return EXIT_OK
-
-
-def _actor(services: Services, login: str, settings: Settings) -> Actor:
-    return operator(services, login, settings)
 
 
 def _recorder(args: argparse.Namespace, settings: Settings) -> int:
@@ -305,9 +281,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 
     from console.export import ExportRequest, parse_time
 
-    services = _services(settings)
-    try:
-        actor = _actor(services, args.operator, settings)
+    with opened(settings) as services:
+        actor = operator(services, args.operator, settings)
         op = services.operations.view(settings.operation)
         tz = ZoneInfo(op.timezone)
         request = ExportRequest(
@@ -328,8 +303,6 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {fraction:4.0%}  {words}", file=sys.stderr)
 
         result = services.exports.export(actor, request, progress)
-    finally:
-        services.close()
     print(f"exhibit {args.exhibit} exported to {result.folder}")
     print(f"  {result.files} files; manifest SHA-256 {result.manifest_sha256} (record entry {result.record.seq})")
     for camera, start, end in result.gaps:
@@ -345,7 +318,7 @@ def _export_verify(args: argparse.Namespace, settings: Settings) -> int:
     report = verify_package(args.folder)
     if report.reference:
         try:
-            services = _services(settings)
+            services = open_services(settings)
         except StorageError as exc:
             report.record = f"not checked (database not reachable: {exc})"
         else:
@@ -366,12 +339,9 @@ def _export_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _handover(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
-    try:
-        actor = _actor(services, args.operator, settings)
+    with opened(settings) as services:
+        actor = operator(services, args.operator, settings)
         result = services.evidence.handover(actor, args.exhibit, args.to, args.giver, args.note)
-    finally:
-        services.close()
     print(f"exhibit {args.exhibit} handed to {args.to} (record entry {result.seq}); handling log extended")
     return EXIT_OK
 
@@ -381,38 +351,29 @@ def _evidence_hold(args: argparse.Namespace, settings: Settings) -> int:
 
     from console.export import parse_time
 
-    services = _services(settings)
-    try:
-        actor = _actor(services, args.operator, settings)
+    with opened(settings) as services:
+        actor = operator(services, args.operator, settings)
         op = services.operations.view(settings.operation)
         tz = ZoneInfo(op.timezone)
         result = services.evidence.place_hold(
             actor, op.id, args.camera, parse_time(args.start, tz), parse_time(args.end, tz), args.reason
         )
-    finally:
-        services.close()
     print(f"footage of {args.camera} held as evidence: hold {result.ref_id} (record entry {result.seq})")
     return EXIT_OK
 
 
 def _evidence_release(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
-    try:
-        actor = _actor(services, args.operator, settings)
+    with opened(settings) as services:
+        actor = operator(services, args.operator, settings)
         result = services.evidence.release_hold(actor, args.hold_id, args.reason)
-    finally:
-        services.close()
     print(f"hold {args.hold_id} released (record entry {result.seq})")
     return EXIT_OK
 
 
 def _evidence_list(args: argparse.Namespace, settings: Settings) -> int:
-    services = _services(settings)
-    try:
+    with opened(settings) as services:
         op = services.operations.view(settings.operation)
         holds = services.evidence.holds(op.id, active_only=not args.all)
-    finally:
-        services.close()
     if not holds:
         print("no evidence holds" + ("" if args.all else " in force"))
     for h in holds:

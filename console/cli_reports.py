@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from console.cli_support import EXIT_OK, CommandError, open_services, operator
+from console.cli_support import EXIT_OK, CommandError, opened, operator
 from console.settings import Settings
 
 
@@ -63,24 +63,18 @@ def add_report_commands(
 
 
 def _letter(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         actor = operator(services, args.operator, settings)
         op = services.operations.view(settings.operation)
         address = args.keeper_address.replace("\\n", "\n").replace(", ", "\n")
         result = services.letters.prepare(actor, op.id, args.sighting, args.keeper_name, address, args.override)
-    finally:
-        services.close()
     print(f"warning letter WL-{int(result.ref_id):05d} prepared (record entry {result.seq})")
     return EXIT_OK
 
 
 def _letters_list(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         letters = services.letters.register(services.operations.view(settings.operation).id)
-    finally:
-        services.close()
     if not letters:
         print("no warning letters yet")
     for x in letters:
@@ -96,8 +90,7 @@ def _letters_list(args: argparse.Namespace, settings: Settings) -> int:
 def _letters_print(args: argparse.Namespace, settings: Settings) -> int:
     from widgets.letter_pdf import render_letters
 
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         actor = operator(services, args.operator, settings)
         op = services.operations.view(settings.operation)
         letters = [x for x in services.letters.register(op.id) if args.all or x.printed_at is None]
@@ -106,15 +99,12 @@ def _letters_print(args: argparse.Namespace, settings: Settings) -> int:
         letters.reverse()  # oldest first, as they were prepared
         render_letters(args.out, [(x.reference, x.body) for x in letters])
         services.letters.mark_printed(actor, op.id, [x.id for x in letters], str(args.out))
-    finally:
-        services.close()
     print(f"{len(letters)} letter(s) printed to {args.out}")
     return EXIT_OK
 
 
 def _template(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         op = services.operations.view(settings.operation)
         if args.set is None:
             version, body = services.letters.template(op.id)
@@ -128,15 +118,12 @@ def _template(args: argparse.Namespace, settings: Settings) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {args.set}: {exc}") from exc
         result = services.letters.save_template(operator(services, args.operator, settings), op.id, body)
-    finally:
-        services.close()
     print(f"template saved (record entry {result.seq})")
     return EXIT_OK
 
 
 def _blocked(args: argparse.Namespace, settings: Settings) -> int:
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         op = services.operations.view(settings.operation)
         if args.set is None:
             print("\n".join(services.letters.blocked_words(op.id)))
@@ -144,8 +131,6 @@ def _blocked(args: argparse.Namespace, settings: Settings) -> int:
         if not args.operator:
             raise CommandError("--set needs --operator (a supervisor)")
         result = services.letters.set_blocked_words(operator(services, args.operator, settings), op.id, args.set)
-    finally:
-        services.close()
     print(f"blocked words set (record entry {result.seq})")
     return EXIT_OK
 
@@ -155,14 +140,11 @@ def _returns(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.format == "pdf" and args.out is None:
         raise CommandError("--format pdf needs --out FILE")
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         kind, value = (
             ("day", args.day) if args.day else ("week", args.week) if args.week is not None else ("to_date", None)
         )
         report = services.returns.build(settings.operation, services.returns.period(settings.operation, kind, value))
-    finally:
-        services.close()
     if args.format == "pdf":
         write_pdf(report, args.out)
         print(f"return written to {args.out}")
@@ -179,11 +161,8 @@ def _returns(args: argparse.Namespace, settings: Settings) -> int:
 def _strikes(args: argparse.Namespace, settings: Settings) -> int:
     from console.strikes import register
 
-    services = open_services(settings)
-    try:
+    with opened(settings) as services:
         rows = register(services.db, services.operations.view(settings.operation).id)
-    finally:
-        services.close()
     if not rows:
         print("no official warnings or referrals recorded yet")
     for r in rows:

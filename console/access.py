@@ -60,6 +60,10 @@ RULES: dict[str, frozenset[Role]] = {
     "template.edit": frozenset({_S}),
     "letter.override": frozenset({_S}),
     "operators.manage": frozenset({_AD}),
+    "community.record": frozenset({_C, _S}),
+    "eso.record": frozenset({_C, _S}),
+    "partner_action.raise": frozenset({_C, _S}),
+    "partner_action.review": frozenset({_S}),
 }
 
 ACTION_WORDS = {
@@ -87,6 +91,10 @@ ACTION_WORDS = {
     "template.edit": "edit letter templates",
     "letter.override": "override the warning-letter limit",
     "operators.manage": "manage operators",
+    "community.record": "record community complaints and tension notes",
+    "eso.record": "record Engagement and Support Orders",
+    "partner_action.raise": "raise partner actions",
+    "partner_action.review": "review partner actions",
 }
 
 

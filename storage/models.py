@@ -470,6 +470,72 @@ class WarningLetter(Base):
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CommunityReport(Base):
+    """A community complaint (a call, an e-mail, a meeting ...) or a community tension note
+    typed in by a controller. The text may name people: personal data, kept here, not in the
+    record."""
+
+    __tablename__ = "community_report"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # complaint, tension
+    source: Mapped[str] = mapped_column(String(30), default="")  # call, email, meeting, patrol, ...
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    place: Mapped[str] = mapped_column(String(200), default="")  # where, when not a known location
+    text: Mapped[str] = mapped_column(Text)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+
+
+class SupportOrder(Base):
+    """An Engagement and Support Order for a subject: applied for, made by the court, sessions
+    attended, completed (or ended otherwise)."""
+
+    __tablename__ = "support_order"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sessions_required: Mapped[int] = mapped_column(Integer, default=3)
+    sessions_attended: Mapped[int] = mapped_column(Integer, default=0)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ending: Mapped[str] = mapped_column(String(20), default="")  # completed, refused, breached, withdrawn
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class PartnerAction(Base):
+    """An environmental finding (litter, lighting, a place needing a camera, an open alley)
+    turned into an action for a partner, with an owner and a due date, reviewed fortnightly."""
+
+    __tablename__ = "partner_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(ForeignKey("operation.id"), index=True)
+    finding: Mapped[str] = mapped_column(Text)
+    sighting_id: Mapped[int | None] = mapped_column(ForeignKey("sighting.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
+    partner: Mapped[str] = mapped_column(String(120))
+    owner: Mapped[str] = mapped_column(String(120))
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, in_progress, done, cancelled
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PartnerActionReview(Base):
+    """One review of a partner action (at the fortnightly meeting or between): status and note."""
+
+    __tablename__ = "partner_action_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("partner_action.id"), index=True)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))
+    due_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class SavedView(Base):
     """An operator's named wall layout. Not digested: a screen preference, not a domain action."""
 
@@ -538,6 +604,7 @@ __all__ = [
     "Camera",
     "CameraCredential",
     "Category",
+    "CommunityReport",
     "EvidenceHold",
     "Exhibit",
     "ExhibitHandover",
@@ -549,6 +616,8 @@ __all__ = [
     "Operator",
     "OperatorSecret",
     "Outcome",
+    "PartnerAction",
+    "PartnerActionReview",
     "PatrolUnit",
     "RecordEntry",
     "RecordRow",
@@ -558,6 +627,7 @@ __all__ = [
     "Shift",
     "Sighting",
     "Subject",
+    "SupportOrder",
     "SubjectSensitive",
     "Tasking",
     "TaskingUnit",

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialo
 
 from console.access import can
 from console.cameras import build_supervisor, prepare_demo_clips
+from console.community_flow import CommunityFlow
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
 from console.dispatching import DispatchFlow
 from console.evidence_flow import EvidenceFlow
@@ -161,6 +162,7 @@ class ConsoleSession:
         self.evidence_flow = EvidenceFlow(at)
         self.playback_flow = PlaybackFlow(at)
         self.returns_flow = ReturnsFlow(window, s, self.tasks, op.name, op.timezone)
+        self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 

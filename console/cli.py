@@ -15,17 +15,20 @@ from typing import TYPE_CHECKING
 
 from console.access import PermissionDenied
 from console.anchors import AnchorError, AnchorFile
+from console.community import CommunityError
 from console.export import ExportError
 from console.letters import LetterError
 from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
 from console.returns import ReturnsError
 from console.settings import Settings, load_settings
+from console.text import TextError
 from storage.db import StorageError
 
 if TYPE_CHECKING:
     pass
 
+from console.cli_community import add_community_commands
 from console.cli_reports import add_report_commands
 from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, opened, operator
 
@@ -148,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true")
 
     add_report_commands(commands, command, group, lambda sub: _global_options(sub, suppress=True))
+    add_community_commands(command, group)
 
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
@@ -175,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ExportError,
         LetterError,
         ReturnsError,
+        CommunityError,
+        TextError,
         PermissionDenied,
     ) as exc:
         print(f"sentinel-console: {exc}", file=sys.stderr)

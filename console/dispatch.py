@@ -32,9 +32,10 @@ from console.dispatch_rules import (
     allowed,
     tasking_ref,
 )
-from console.policy import REFERRAL
-from console.record import ActionContext, EntryDraft, RecordService
+from console.policy import REFERRAL, early_for_tier
+from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.text import clean_text
+from console.tiers import tier_in_force
 from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import (
@@ -69,6 +70,7 @@ class TaskingParties:
     vrm: str
     subject_id: int | None
     subject_reference: str
+    tier: int = 1  # in force now: the outcome dialog says when an outcome comes before its tier
 
 
 class DispatchService:
@@ -102,6 +104,7 @@ class DispatchService:
                 vehicle.vrm if vehicle else "",
                 subject.id if subject else None,
                 subject.reference if subject else "",
+                tier_in_force(s, operation_id, utc_now()),
             )
 
     def radio_log(self, operation_id: int, unit_id: int, limit: int = 12) -> list[tuple[datetime, str]]:
@@ -389,15 +392,21 @@ class DispatchService:
                     released.append(unit.call_sign)
                     if unit.status in TASKED:
                         _change(ctx, unit, AVAILABLE, tasking.id)
+            tier = tier_in_force(ctx.session, operation_id, ctx.event_time)
+            early = sorted({w for o in checked if (w := early_for_tier(o.kind, tier))})
+            payload: dict[str, object] = {"outcomes": [o.kind for o in checked], "released": released}
+            if early:
+                payload["early_for_tier"] = early
             drafts = [
                 EntryDraft(
                     kind="tasking.closed",
                     text=f"Tasking {tasking_ref(tasking.id)} closed: "
                     + "; ".join(OUTCOME_WORDS[o.kind] for o in checked)
-                    + (f" ({', '.join(released)} released)" if released else ""),
+                    + (f" ({', '.join(released)} released)" if released else "")
+                    + "".join(f" Note: {w}" for w in early),
                     ref_type="tasking",
                     ref_id=str(tasking.id),
-                    payload={"outcomes": [o.kind for o in checked], "released": released},
+                    payload=payload,
                 )
             ]
             for o in checked:

@@ -145,7 +145,9 @@ class DispatchFlow(QObject):
         )
 
     def _open_dialog(self, parties: TaskingParties) -> None:
-        dialog = self.dialog = OutcomeDialog(parties.words, parties.vrm, parties.subject_reference, self.window)
+        dialog = self.dialog = OutcomeDialog(
+            parties.words, parties.vrm, parties.subject_reference, self.window, tier=parties.tier
+        )
         dialog.finished.connect(lambda code: self._on_outcomes(dialog, parties, code))
         dialog.open()  # window-modal, no nested event loop: the wall keeps painting
 

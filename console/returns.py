@@ -25,18 +25,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from console.community import COMPLAINT, SOURCES, TENSION
 from console.dispatch_rules import OUTCOME_WORDS
 from console.record import RecordService, utc_now
 from console.types import ChainHead
 from storage.db import Database
 from storage.models import (
     Category,
+    CommunityReport,
     Location,
     Operation,
     Outcome,
     PatrolUnit,
+    RecordEntry,
     RecordRow,
     Sighting,
+    Subject,
+    SubjectSensitive,
+    SupportOrder,
     TaskingUnit,
     Team,
     Tier,
@@ -44,6 +50,12 @@ from storage.models import (
 )
 
 CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+# Special-category data: counts only, no entries (see ReturnsService._subjects).
+SPECIAL_ETHNICITY = "Special category, counts only: subjects seen by ethnicity"
+SPECIAL_NEEDS = "Special category, counts only: dependency and vulnerability"
+COUNT_ONLY = "subjects (count only)"
+# The record entry kinds of an ESO's steps (console/support_orders.py writes them).
+ESO_APPLIED, ESO_MADE, ESO_ENDED = "eso.applied", "eso.made", "eso.ended"
 
 
 class ReturnsError(ValueError):
@@ -115,8 +127,9 @@ def to_date(op: Operation, now: datetime) -> Period:
     )
 
 
-def _entries_for(s: Session, table: str, ids: Iterable[int]) -> dict[int, int]:
-    """Row id -> the first record entry that wrote it."""
+def _entries_for(s: Session, table: str, ids: Iterable[int], kind: str | None = None) -> dict[int, int]:
+    """Row id -> the first record entry that wrote it (of that kind, when a row is written by
+    several actions and the figure counts one of them: an ESO made, not applied for)."""
     keys = [str(i) for i in ids]
     found: dict[int, int] = {}
     for chunk in range(0, len(keys), 900):
@@ -126,6 +139,8 @@ def _entries_for(s: Session, table: str, ids: Iterable[int]) -> dict[int, int]:
             .where(RecordRow.table == table, RecordRow.key.in_(part))
             .group_by(RecordRow.key)
         )
+        if kind is not None:
+            query = query.join(RecordEntry, RecordEntry.seq == RecordRow.seq).where(RecordEntry.kind == kind)
         found.update({int(k): int(seq) for k, seq in s.execute(query)})
     return found
 
@@ -174,6 +189,8 @@ class ReturnsService:
             self._sightings(s, op, period, tz, figures)
             self._outcomes(s, op, period, tz, figures)
             self._response(s, op, period, figures)
+            self._community(s, op, period, figures)
+            self._support_orders(s, op, period, figures)
             return Return(op.title or op.name, period, tuple(figures.items), head, utc_now(), op.timezone)
 
     # --- the figures -----------------------------------------------------------------------------
@@ -225,6 +242,110 @@ class ReturnsService:
         out.groups("Sightings by hour (local)", by_hour, hours)
         out.count("People and vehicles", "Different subjects seen", list(subjects.values()))
         out.count("People and vehicles", "Different vehicles seen", list(vehicles.values()))
+        self._subjects(s, op, subjects, out)
+
+    def _subjects(self, s: Session, op: Operation, first_seen: dict[int, int], out: _Figures) -> None:
+        """Age band and locality of the people seen (each once, by the entry of their first
+        sighting in the period), and the special-category data only as counts: a count of
+        special-category data opens no entries, since the entries behind a small count would
+        point at the persons (DOMAIN.md: restricted, never per person in a return)."""
+        labels = dict(s.execute(select(Category.key, Category.label).where(Category.operation_id == op.id)).all())
+        ids = list(first_seen)
+        people: list[Any] = []
+        for chunk in range(0, len(ids), 900):
+            people += s.execute(
+                select(
+                    Subject.id,
+                    Subject.category_key,
+                    Subject.age_band,
+                    Subject.locality,
+                    SubjectSensitive.ethnicity,
+                    SubjectSensitive.dependency,
+                    SubjectSensitive.vulnerability,
+                )
+                .outerjoin(SubjectSensitive, SubjectSensitive.subject_id == Subject.id)
+                .where(Subject.id.in_(ids[chunk : chunk + 900]))
+            ).all()
+        by_age: dict[str, list[int]] = defaultdict(list)
+        by_locality: dict[str, list[int]] = defaultdict(list)
+        ethnicity: dict[str, int] = defaultdict(int)
+        needs: dict[str, int] = defaultdict(int)
+        for p in people:
+            group = labels.get(p.category_key, p.category_key)
+            seq = first_seen[p.id]
+            by_age[f"{group}: {p.age_band or 'not recorded'}"].append(seq)
+            by_locality[f"{group}: {p.locality or 'not recorded'}"].append(seq)
+            ethnicity[f"{group}: {p.ethnicity or 'not recorded'}"] += 1
+            needs[f"{group}: dependency issue recorded"] += 1 if (p.dependency or "").strip() else 0
+            needs[f"{group}: vulnerability recorded"] += 1 if (p.vulnerability or "").strip() else 0
+        out.groups("Subjects seen by age band", by_age)
+        out.groups("Subjects seen by locality", by_locality)
+        for label in sorted(ethnicity):
+            out.items.append(Figure(SPECIAL_ETHNICITY, label, ethnicity[label], unit=COUNT_ONLY))
+        for label in sorted(needs):
+            out.items.append(Figure(SPECIAL_NEEDS, label, needs[label], unit=COUNT_ONLY))
+
+    def _community(self, s: Session, op: Operation, period: Period, out: _Figures) -> None:
+        rows = s.execute(
+            select(CommunityReport.id, CommunityReport.kind, CommunityReport.source).where(
+                CommunityReport.operation_id == op.id,
+                CommunityReport.reported_at >= period.start,
+                CommunityReport.reported_at < period.end,
+            )
+        ).all()
+        entry = _entries_for(s, "community_report", [r.id for r in rows])
+        kinds: dict[str, list[int]] = defaultdict(list)
+        sources: dict[str, list[int]] = defaultdict(list)
+        for r in rows:
+            if r.id in entry:
+                kinds[r.kind].append(entry[r.id])
+                if r.kind == COMPLAINT:
+                    sources[SOURCES.get(r.source, r.source)].append(entry[r.id])
+        out.count("Community", "Community complaints", kinds.get(COMPLAINT, []))
+        out.count("Community", "Community tension notes", kinds.get(TENSION, []))
+        out.groups("Community complaints by source", sources)
+
+    def _support_orders(self, s: Session, op: Operation, period: Period, out: _Figures) -> None:
+        """ESOs applied for, made and ended in the period (by the entry recording each step), and
+        in place at its end (made, not ended; by the entry that recorded the order made)."""
+        rows = s.execute(
+            select(
+                SupportOrder.id,
+                SupportOrder.applied_at,
+                SupportOrder.made_at,
+                SupportOrder.ended_at,
+                SupportOrder.ending,
+            ).where(SupportOrder.operation_id == op.id, SupportOrder.applied_at < period.end)
+        ).all()
+        ids = [r.id for r in rows]
+        applied = _entries_for(s, "support_order", ids, ESO_APPLIED)
+        made = _entries_for(s, "support_order", ids, ESO_MADE)
+        ended = _entries_for(s, "support_order", ids, ESO_ENDED)
+
+        def within(at: datetime | None) -> bool:
+            return at is not None and period.start <= at < period.end
+
+        out.count("ESOs", "Applied for", [applied[r.id] for r in rows if within(r.applied_at) and r.id in applied])
+        out.count("ESOs", "Made by the court", [made[r.id] for r in rows if within(r.made_at) and r.id in made])
+        out.count(
+            "ESOs",
+            "Completed",
+            [ended[r.id] for r in rows if within(r.ended_at) and r.ending == "completed" and r.id in ended],
+        )
+        out.count(
+            "ESOs",
+            "Ended otherwise (refused, breached, withdrawn)",
+            [ended[r.id] for r in rows if within(r.ended_at) and r.ending != "completed" and r.id in ended],
+        )
+        in_place = [
+            made[r.id]
+            for r in rows
+            if r.made_at is not None
+            and r.made_at < period.end
+            and (r.ended_at is None or r.ended_at >= period.end)
+            and r.id in made
+        ]
+        out.count("ESOs", "In place at the end of the period", in_place)
 
     def _outcomes(self, s: Session, op: Operation, period: Period, tz: ZoneInfo, out: _Figures) -> None:
         rows = s.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from console.anchors import AnchorFile
+from console.community import CommunityService
 from console.dispatch import DispatchService
 from console.evidence import EvidenceService
 from console.export import ExportService
@@ -38,6 +39,7 @@ class Services:
     evidence: EvidenceService
     letters: LetterService
     returns: ReturnsService
+    community: CommunityService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -68,4 +70,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
+        community=CommunityService(db, record),
     )

@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
     dispatch_key = Signal()  # dispatch the board's selected unit to the selected sighting
     export_key = Signal()  # export evidence around the selected sighting or camera
     playback_key = Signal()  # play back recorded footage around the selected sighting or camera
+    community_key = Signal()  # record a community complaint or tension note
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
             "board.dispatch": self.dispatch_key.emit,
             "evidence.export": self.export_key.emit,
             "footage.play": self.playback_key.emit,
+            "community": self.community_key.emit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,
             "radio.line": self._focus_radio_line,

@@ -17,11 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.dispatch_rules import DETAIL_LIMIT, NEEDS_SUBJECT, NEEDS_VEHICLE, OUTCOME_WORDS, REFERRAL_TO
+from console.policy import early_for_tier
 
 
 class OutcomeDialog(QDialog):
-    def __init__(self, heading: str, vehicle: str, subject: str, parent: QWidget | None = None) -> None:
+    def __init__(self, heading: str, vehicle: str, subject: str, parent: QWidget | None = None, tier: int = 0) -> None:
         super().__init__(parent)
+        self.tier = tier  # the tier in force; 0 when not known (no policy notes)
         self.setWindowTitle("Close tasking")
         self.setMinimumWidth(520)
         title = QLabel(heading)
@@ -48,6 +50,10 @@ class OutcomeDialog(QDialog):
         self.detail.setPlaceholderText("Detail (for an arrest: who, and what for)")
         self.problem = QLabel("")
         self.problem.setObjectName("panelStatus")
+        # An outcome before its tier is recorded all the same; the controller is told.
+        self.policy_note = QLabel("")
+        self.policy_note.setObjectName("policyNote")
+        self.policy_note.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Close tasking")
         self.buttons.accepted.connect(self.accept)
@@ -58,6 +64,7 @@ class OutcomeDialog(QDialog):
         layout.addLayout(grid)
         layout.addWidget(self.referral_to)
         layout.addWidget(self.detail)
+        layout.addWidget(self.policy_note)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
         self._check()
@@ -74,6 +81,9 @@ class OutcomeDialog(QDialog):
         elif "arrest" in chosen and not self.detail.text().strip():
             problem = "Say who was arrested and what for."
         self.problem.setText(problem)
+        notes = sorted({w for kind in chosen if self.tier and (w := early_for_tier(kind, self.tier))})
+        self.policy_note.setText(" ".join(notes))
+        self.policy_note.setVisible(bool(notes))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
 
     def outcomes(self) -> list[tuple[str, str, str]]:

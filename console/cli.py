@@ -155,7 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)
-    seed.add_argument("--nights", metavar="N", type=int, default=1, help="nights of activity (default 1)")
+    how_long = seed.add_mutually_exclusive_group()
+    how_long.add_argument("--nights", metavar="N", type=int, help="nights of activity before tonight (default 1)")
+    how_long.add_argument(
+        "--weeks",
+        metavar="N",
+        type=int,
+        help="N operation weeks of activity across the tiers, the last night ending this morning "
+        "(the demo operation is imported starting N weeks ago; use a new database)",
+    )
+    seed.add_argument("--density", type=float, default=3.0, help="with --weeks: how busy the nights are (default 3)")
     return parser
 
 
@@ -264,15 +273,28 @@ def _operation_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
     from console.demo import seed_nights
+    from console.demo_weeks import seed_weeks
 
-    if args.nights < 1:
+    if args.weeks is not None:
+        with opened(settings) as services:
+            try:
+                ledger = seed_weeks(services, args.weeks, density=args.density)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            head = services.record.head()
+        print(
+            f"demo seeded: {args.weeks} week(s), {len(ledger.sightings)} sightings, {len(ledger.outcomes)} outcomes, "
+            f"{ledger.letters} warning letters, {ledger.entries} record entries; record head {head.count} "
+            f"{head.hash[:16]}"
+        )
+        return EXIT_OK
+    nights = 1 if args.nights is None else args.nights
+    if nights < 1:
         raise CommandError("--nights must be 1 or more")
     with opened(settings) as services:
-        results = seed_nights(services, args.nights)
+        results = seed_nights(services, nights)
         head = services.record.head()
-    print(
-        f"demo seeded: {args.nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}"
-    )
+    print(f"demo seeded: {nights} night(s), {len(results)} record entries; record head {head.count} {head.hash[:16]}")
     return EXIT_OK
 
 

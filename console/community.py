@@ -31,7 +31,7 @@ SOURCES = {
 TEXT_LIMIT, PLACE_LIMIT = 4000, 200
 # A report cannot be dated in the future, nor so far back that it is a typing slip.
 CLOCK_SLACK = timedelta(minutes=5)
-OLDEST = timedelta(days=90)
+OLDEST = timedelta(days=366)
 
 
 class CommunityError(ValueError):

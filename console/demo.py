@@ -43,10 +43,11 @@ def system_actor(console_id: str) -> Actor:
     return Actor(login="system", display_name="Console set-up", role="administrator", console_id=console_id)
 
 
-def demo_spec(today: date) -> OperationSpec:
+def demo_spec(today: date, days_into: int = DAYS_INTO_OPERATION) -> OperationSpec:
+    """The demo operation moved so that ``today`` is ``days_into`` days after its start."""
     text = resources.files("resources").joinpath("demo_operation.toml").read_text(encoding="utf-8")
     spec = parse_operation(text)
-    shift = (today - timedelta(days=DAYS_INTO_OPERATION)) - spec.start_date
+    shift = (today - timedelta(days=days_into)) - spec.start_date
     return dataclasses.replace(
         spec,
         start_date=spec.start_date + shift,

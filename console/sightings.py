@@ -131,6 +131,7 @@ class SightingSaved:
     subject_reference: str = ""
     vrm: str = ""
     what_next: tuple[str, ...] = ()
+    subject_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -371,7 +372,7 @@ class SightingService:
                 subject_history = _subject_history(s, operation_id, sighting.subject_id, sighting.in_prescribed_area)
                 reference = subject_history.reference
                 next_steps.append(subject_history.words())
-        return SightingSaved(result, sighting_id, reference, vrm, tuple(next_steps))
+        return SightingSaved(result, sighting_id, reference, vrm, tuple(next_steps), sighting.subject_id)
 
     # -- corrections --------------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def test_complaints_and_tension_notes_are_counted_with_their_entries(demo: Servi
         ("complaint", "x" * 4001, {}, "limit is 4000"),
         ("complaint", "x", {"source": "pigeon"}, "Unknown source"),
         ("complaint", "x", {"reported_at": utc_now() + timedelta(hours=1)}, "in the future"),
-        ("complaint", "x", {"reported_at": utc_now() - timedelta(days=200)}, "more than 90 days ago"),
+        ("complaint", "x", {"reported_at": utc_now() - timedelta(days=400)}, "more than 366 days ago"),
     ],
 )
 def test_a_bad_report_is_refused_in_words_and_writes_nothing(

@@ -14,6 +14,8 @@ class Role(StrEnum):
     ADMINISTRATOR = "administrator"
     # The console's own recording process: writes the footage index, gaps and purges; no login.
     RECORDER = "recorder"
+    # The console itself before anyone has logged in: records failed logins and the first run.
+    CONSOLE = "console"
 
 
 class HasRole(Protocol):
@@ -30,6 +32,7 @@ class PermissionDenied(PermissionError):
 
 _C, _S, _AU, _AD = Role.CONTROLLER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMINISTRATOR
 _REC = Role.RECORDER
+_CON = Role.CONSOLE
 _ALL = frozenset({_C, _S, _AU, _AD})
 
 RULES: dict[str, frozenset[Role]] = {
@@ -64,6 +67,9 @@ RULES: dict[str, frozenset[Role]] = {
     "eso.record": frozenset({_C, _S}),
     "partner_action.raise": frozenset({_C, _S}),
     "partner_action.review": frozenset({_S}),
+    "auth.record": frozenset({_CON}),
+    "auth.session": _ALL,
+    "auth.password": _ALL,
 }
 
 ACTION_WORDS = {
@@ -95,6 +101,9 @@ ACTION_WORDS = {
     "eso.record": "record Engagement and Support Orders",
     "partner_action.raise": "raise partner actions",
     "partner_action.review": "review partner actions",
+    "auth.record": "record logins at the console",
+    "auth.session": "log in, lock or unlock",
+    "auth.password": "change a password",
 }
 
 

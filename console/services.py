@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from console.anchors import AnchorFile
+from console.auth import AuthService
 from console.community import CommunityService
 from console.dispatch import DispatchService
 from console.evidence import EvidenceService
@@ -40,6 +41,7 @@ class Services:
     letters: LetterService
     returns: ReturnsService
     community: CommunityService
+    auth: AuthService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -71,4 +73,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
         community=CommunityService(db, record),
+        auth=AuthService(db, record),
     )

@@ -172,6 +172,8 @@ class OperatorSecret(Base):
     operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text, default="")
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # locked out after failures
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the password was set
 
 
 class Team(Base):

@@ -26,6 +26,7 @@ from console.dispatching import DispatchFlow
 from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
+from console.lock_flow import LockFlow
 from console.playback_flow import PlaybackFlow
 from console.recording import RecordingService
 from console.returns_flow import ReturnsFlow
@@ -38,6 +39,7 @@ from console.types import ActionResult, Actor, OperationView, WallView
 from storage.db import StorageError
 from video.supervisor import CaptureSupervisor
 from widgets.handover_dialog import HandoverDialog
+from widgets.login_dialog import LoginDialog
 from widgets.main_window import MainWindow
 from widgets.start_shift_dialog import StartShiftDialog
 
@@ -163,6 +165,7 @@ class ConsoleSession:
         self.playback_flow = PlaybackFlow(at)
         self.returns_flow = ReturnsFlow(window, s, self.tasks, op.name, op.timezone)
         self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
+        self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -187,7 +190,10 @@ class ConsoleSession:
         supervisor.poll()
         self._capture_timer.start()
         feed.start()
-        self._start_shift(op, actor)
+        if can(actor, "shift.start"):
+            self._start_shift(op, actor)
+        if self.settings.demo:
+            self.tasks.submit(lambda: s.auth.demo_login(actor), lambda _: None, lambda e: log.error("login: %s", e))
         self._anchor_timer.start()
         if window.first_start and (screen := self.app.primaryScreen()) is not None:
             window.first_layout(screen.availableGeometry())
@@ -231,14 +237,49 @@ class ConsoleSession:
         if self.settings.demo:
             self._teams = [op.teams[0][0]] if op.teams else []
             return s.operations.operator(DEMO_CONTROLLER, self.settings.console_id)
+        actor = self._log_in(op)
+        if actor is None or not can(actor, "shift.start"):
+            return actor  # auditors and administrators work without a shift
         roster = s.shifts.roster(op.id)
         dialog = StartShiftDialog(
-            op.title or op.name, s.operations.operators(), op.teams, roster.units, roster.officers
+            op.title or op.name, [(actor.login, actor.display_name)], op.teams, roster.units, roster.officers
         )
         if dialog.exec() != StartShiftDialog.DialogCode.Accepted:
+            s.auth.logout(actor)
             return None
         self._teams, self._units, self._crews = dialog.team_keys(), dialog.units(), dialog.crews()
-        return s.operations.operator(dialog.login(), self.settings.console_id)
+        return actor
+
+    def _log_in(self, op: OperationView) -> Actor | None:
+        """The login dialog (first the administrator to create, on a new database); passwords are
+        checked in a worker while the dialog stays responsive."""
+        s, console = self.services, self.settings.console_id
+        if s.auth.needs_first_administrator():
+            first = LoginDialog(op.title or op.name, first_run=True)
+            first.first_run_requested.connect(
+                lambda login, name, password: self.tasks.submit(
+                    lambda: s.auth.create_first_administrator(console, login, name, password),
+                    lambda _: first.accept(),
+                    lambda e: first.refused(str(e)),
+                )
+            )
+            if first.exec() != LoginDialog.DialogCode.Accepted:
+                return None
+        dialog = LoginDialog(op.title or op.name, first_run=False)
+        found: list[Actor] = []
+
+        def logged_in(actor: Actor) -> None:
+            found.append(actor)
+            dialog.accept()
+
+        dialog.login_requested.connect(
+            lambda login, password: self.tasks.submit(
+                lambda: s.auth.login(login, password, console), logged_in, lambda e: dialog.refused(str(e))
+            )
+        )
+        if dialog.exec() != LoginDialog.DialogCode.Accepted or not found:
+            return None
+        return found[0]
 
     def _prepare_demo_clips(self, cameras: list[Any]) -> dict[str, Any]:
         """Encode demo clips in a worker (first run only) while a progress dialog shows why."""
@@ -396,6 +437,8 @@ class ConsoleSession:
             if actor is not None and shift_id is not None:
                 op = s.operations.view(self.settings.operation)
                 s.shifts.end(actor, op.id, shift_id)
+            if actor is not None:
+                s.auth.logout(actor)
             s.anchor("shift end")
 
         def failed(error: BaseException) -> None:

@@ -204,6 +204,12 @@ class AuthService:
 
         self._record.perform(console_actor(console_id), "auth.record", write, operation_id=None, event_time=now)
 
+    def demo_login(self, actor: Actor) -> ActionResult:
+        """Demo mode: the demo controller is logged in without a password (the title bar says so)."""
+        if self.state(actor.login).has_password:
+            raise LoginError(f"{actor.login} has a password: demo mode logs in only an operator without one")
+        return self._session_entry(actor, "auth.login", f"{actor.login} logged in without a password (demo mode)")
+
     def logout(self, actor: Actor) -> ActionResult:
         return self._session_entry(actor, "auth.logout", f"{actor.login} logged out")
 
@@ -222,6 +228,12 @@ class AuthService:
             self._failed(actor.console_id, actor.operator_id, f"{actor.login} unlocking the console", now)
             raise LoginError("That password is not right")
         return self._session_entry(actor, "auth.unlock", f"Console unlocked by {actor.login}")
+
+    def unlock_without_password(self, actor: Actor) -> ActionResult:
+        """Only for an operator who has no password (the demo controller, logged in without one)."""
+        if self.state(actor.login).has_password:
+            raise LoginError("Type the password to unlock")
+        return self._session_entry(actor, "auth.unlock", f"Console unlocked by {actor.login} (no password: demo)")
 
     def _session_entry(self, actor: Actor, kind: str, text: str) -> ActionResult:
         def write(_ctx: ActionContext) -> EntryDraft:

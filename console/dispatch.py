@@ -30,9 +30,10 @@ from console.dispatch_rules import (
     URGENT,
     OutcomeDraft,
     allowed,
+    early_for_tier,
     tasking_ref,
 )
-from console.policy import REFERRAL, early_for_tier
+from console.policy import REFERRAL
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.text import clean_text
 from console.tiers import tier_in_force

@@ -75,3 +75,21 @@ def allowed(current: str, target: str) -> bool:
 
 def tasking_ref(tasking_id: int) -> str:
     return f"T-{tasking_id}"
+
+
+# Outcomes that are the operation's policy only from a tier on (DOMAIN.md): the console records
+# them whenever they happen, and says so when one comes before its tier.
+POLICY_FROM_TIER = {WARNING: 2, WARNING_LETTER: 2, "warrant_executed": 3}
+POLICY_WORDS = {
+    WARNING: "official warnings under the three-strikes policy",
+    WARNING_LETTER: "warning letters",
+    "warrant_executed": "warrants",
+}
+
+
+def early_for_tier(kind: str, tier: int) -> str:
+    """A sentence when the outcome comes before the tier its policy starts at, else ""."""
+    start = POLICY_FROM_TIER.get(kind)
+    if start is None or tier >= start:
+        return ""
+    return f"Tier {tier} is in force: {POLICY_WORDS[kind]} start at Tier {start}."

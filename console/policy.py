@@ -50,21 +50,3 @@ def three_strikes(warnings: int, referrals: int, tier: int, in_prescribed_area: 
             "an Engagement and Support Order instead of a fine."
         )
     return StrikesAdvice(warnings, referrals, step, referral_due)
-
-
-# Outcomes that are the operation's policy only from a tier on (DOMAIN.md): the console records
-# them whenever they happen, and says so when one comes before its tier.
-POLICY_FROM_TIER = {WARNING: 2, "warning_letter": 2, "warrant_executed": 3}
-POLICY_WORDS = {
-    WARNING: "official warnings under the three-strikes policy",
-    "warning_letter": "warning letters",
-    "warrant_executed": "warrants",
-}
-
-
-def early_for_tier(kind: str, tier: int) -> str:
-    """A sentence when the outcome comes before the tier its policy starts at, else ""."""
-    start = POLICY_FROM_TIER.get(kind)
-    if start is None or tier >= start:
-        return ""
-    return f"Tier {tier} is in force: {POLICY_WORDS[kind]} start at Tier {start}."

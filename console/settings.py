@@ -31,6 +31,7 @@ class Settings:
     recordings_dir: Path | None = None
     recording_limit_bytes: int | None = None  # None: leave 5 % of the disk free
     record_in_console: bool = True  # False where a dedicated recorder machine records
+    idle_lock_seconds: int = 600  # lock the console after this long without a key or the mouse; 0: never
 
     @property
     def recordings(self) -> Path:
@@ -73,6 +74,13 @@ def load_settings(
         limit = int(float(limit_gb) * 1e9) if limit_gb else None
     except ValueError:
         raise ValueError(f"SENTINEL_RECORDING_LIMIT_GB must be a number of gigabytes, not {limit_gb!r}") from None
+    idle = env.get("SENTINEL_IDLE_LOCK_MINUTES", "10")
+    try:
+        idle_seconds = round(float(idle) * 60)
+    except ValueError:
+        raise ValueError(f"SENTINEL_IDLE_LOCK_MINUTES must be a number of minutes (0: never), not {idle!r}") from None
+    if idle_seconds < 0:
+        raise ValueError("SENTINEL_IDLE_LOCK_MINUTES cannot be negative")
     return Settings(
         data_dir=data_dir,
         db_url=db_url,
@@ -83,4 +91,5 @@ def load_settings(
         recordings_dir=Path(recordings) if recordings else None,
         recording_limit_bytes=limit,
         record_in_console=env.get("SENTINEL_RECORD_IN_CONSOLE", "1") != "0",
+        idle_lock_seconds=idle_seconds,
     )

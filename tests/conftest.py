@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -114,15 +115,16 @@ def demo_settings(tmp_path: Path, demo_clips: Path) -> Settings:
 
 @contextmanager
 def console_session(
-    tmp_path: Path, demo_clips: Path, prepare: Callable[[Services], None] | None = None
+    tmp_path: Path, demo_clips: Path, prepare: Callable[[Services], None] | None = None, **settings: Any
 ) -> Iterator[tuple[Any, Services]]:
     """The console started on the demo operation (offscreen), as `make run` does; shut after.
-    ``prepare`` may change the database first (for example import a variant of the demo)."""
+    ``prepare`` may change the database first (for example import a variant of the demo);
+    ``settings`` replace fields of the demo settings (shorter timeouts, demo=False ...)."""
     from PySide6.QtWidgets import QApplication
 
     from console.app import ConsoleSession
 
-    services = build_services(demo_settings(tmp_path, demo_clips))
+    services = build_services(dataclasses.replace(demo_settings(tmp_path, demo_clips), **settings))
     if prepare is not None:
         prepare(services)
     app = QApplication.instance()

@@ -89,8 +89,8 @@ def test_demo_console_end_to_end(qtbot: QtBot, tmp_path: Path, demo_clips: Path)
     # The recorder stops after the shift has ended (the console closing): its entries follow.
     newest = [e for e in services.record.latest(8) if not e.kind.startswith("recording.")]
     assert services.record.latest(1)[0].kind == "recording.stopped"
-    assert newest[0].kind == "shift.ended"
-    assert newest[1].kind == "log.note" and newest[1].detail == "Lighting out by the footbridge"
+    assert [e.kind for e in newest[:2]] == ["auth.logout", "shift.ended"]  # the operator logs out last
+    assert newest[2].kind == "log.note" and newest[2].detail == "Lighting out by the footbridge"
     anchors = services.anchors.read()
     assert [a.reason for a in anchors] == ["shift start", "shift end"]
     report = verify(services.db, anchors)

@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from console.dispatch_rules import STATUSES
 from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
+from widgets.lock_bar import LockBar
 from widgets.record_view import RecordModel, RecordView
 from widgets.registers_view import RegistersView
 from widgets.returns_view import ReturnsView
@@ -32,6 +33,7 @@ class MainWindow(QMainWindow):
     export_key = Signal()  # export evidence around the selected sighting or camera
     playback_key = Signal()  # play back recorded footage around the selected sighting or camera
     community_key = Signal()  # record a community complaint or tension note
+    lock_key = Signal()  # lock the console now
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -47,8 +49,12 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
+        self.lock_bar = LockBar()
+        column.addWidget(self.lock_bar)
         column.addWidget(self.wall_bar)
         column.addWidget(self.wall, 1)
+        self.locked = False
+        self._hidden_by_lock: list[QDockWidget] = []
         self.setCentralWidget(centre)
         self.camera_list = CameraList(feeds)
         self.record_model = RecordModel()
@@ -121,6 +127,7 @@ class MainWindow(QMainWindow):
             "evidence.export": self.export_key.emit,
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
+            "lock": self.lock_key.emit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,
             "radio.line": self._focus_radio_line,
@@ -199,6 +206,37 @@ class MainWindow(QMainWindow):
         else:
             self.tag_panel.set_camera(index, feed.camera_name, feed.location)
 
+    # --- lock ----------------------------------------------------------------------------------------
+    def set_locked(self, locked: bool, words: str = "", needs_password: bool = True) -> None:
+        """Locked: the wall and the board stay visible and live, every other panel (they hold
+        personal data) is hidden, open dialogs are closed, and nothing can be changed."""
+        if locked == self.locked:
+            return
+        self.locked = locked
+        if locked:
+            for dialog in self.findChildren(QDialog):
+                if dialog.isVisible():
+                    dialog.reject()
+            self.help_overlay.hide()
+            self._hidden_by_lock = [
+                d for d in self.findChildren(QDockWidget) if d is not self.board_dock and d.isVisible()
+            ]
+            for dock in self._hidden_by_lock:
+                dock.hide()
+            self.lock_bar.show_locked(words, needs_password)
+        else:
+            for dock in self._hidden_by_lock:
+                dock.show()
+            self._hidden_by_lock = []
+            self.lock_bar.hide()
+        for widget in (self.board, self.wall_bar):
+            widget.setEnabled(not locked)
+        self.wall.setEnabled(not locked)  # still painting: disabled only stops clicks and keys
+        for name, action in self.actions_by_name.items():
+            action.setEnabled(not locked or name == "help")
+        if not locked:
+            self.wall.setFocus()
+
     # --- layout ------------------------------------------------------------------------------------
     def _restore_layout(self) -> bool:
         geometry = self._ui_state.value("window/geometry")
@@ -235,6 +273,10 @@ class MainWindow(QMainWindow):
         self.restoreState(self._initial_state, LAYOUT_VERSION)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.locked and not self._closing:
+            event.ignore()  # closing ends the shift: a change, so not while locked
+            self.lock_bar.refused("Unlock the console first to close it.")
+            return
         if self._closing:
             self.save_layout()
             event.accept()

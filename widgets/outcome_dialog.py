@@ -16,8 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.dispatch_rules import DETAIL_LIMIT, NEEDS_SUBJECT, NEEDS_VEHICLE, OUTCOME_WORDS, REFERRAL_TO
-from console.policy import early_for_tier
+from console.dispatch_rules import (
+    DETAIL_LIMIT,
+    NEEDS_SUBJECT,
+    NEEDS_VEHICLE,
+    OUTCOME_WORDS,
+    REFERRAL_TO,
+    early_for_tier,
+)
 
 
 class OutcomeDialog(QDialog):

@@ -4,7 +4,7 @@ data are hidden by the main window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 
@@ -14,6 +14,7 @@ class LockBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lockBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # so the red band shows
         self.words = QLabel("")
         self.words.setObjectName("lockWords")
         self.words.setWordWrap(True)

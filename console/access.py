@@ -68,6 +68,8 @@ RULES: dict[str, frozenset[Role]] = {
     "partner_action.raise": frozenset({_C, _S}),
     "partner_action.review": frozenset({_S}),
     "auth.record": frozenset({_CON}),
+    "camera.health": frozenset({_CON}),
+    "audit.read": frozenset({_AU, _S}),
     "auth.session": _ALL,
     "auth.password": _ALL,
 }
@@ -102,6 +104,8 @@ ACTION_WORDS = {
     "partner_action.raise": "raise partner actions",
     "partner_action.review": "review partner actions",
     "auth.record": "record logins at the console",
+    "camera.health": "record cameras lost and restored",
+    "audit.read": "read the audit trail",
     "auth.session": "log in, lock or unlock",
     "auth.password": "change a password",
 }

@@ -3,6 +3,7 @@ the demo cameras, the main window; and shuts them down in reverse through one pa
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import logging.handlers
@@ -19,6 +20,8 @@ from PySide6.QtCore import QEventLoop, QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog
 
 from console.access import can
+from console.audit_flow import AuditFlow
+from console.camera_watch import CameraWatch, record_camera_event
 from console.cameras import build_supervisor, prepare_demo_clips
 from console.community_flow import CommunityFlow
 from console.demo import DEMO_CONTROLLER, ensure_demo_operation
@@ -28,6 +31,7 @@ from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
 from console.lock_flow import LockFlow
 from console.playback_flow import PlaybackFlow
+from console.record import utc_now
 from console.recording import RecordingService
 from console.returns_flow import ReturnsFlow
 from console.services import Services, build_services
@@ -46,6 +50,7 @@ from widgets.start_shift_dialog import StartShiftDialog
 log = logging.getLogger("sentinel")
 ANCHOR_EVERY_MS = 60 * 60 * 1000
 CAPTURE_POLL_MS = 250
+CAMERA_WATCH_MS = 1000  # how often the feeds' health is compared for lost and restored entries
 RECORDING_POLL_MS = 1000
 NO_DISPLAY = (
     "No display found. Start the console on a virtual screen with:\n"
@@ -109,6 +114,8 @@ class ConsoleSession:
         self._camera_ids: dict[str, int] = {}
         self._views: dict[str, WallView] = {}
         self._capture_timer = QTimer()
+        self._camera_timer = QTimer()
+        self._camera_timer.setInterval(CAMERA_WATCH_MS)
         self._capture_timer.setInterval(CAPTURE_POLL_MS)
         self.record_feed: RecordFeed | None = None
         self.change_listener: ChangeListener | None = None
@@ -142,6 +149,7 @@ class ConsoleSession:
         self._camera_ids = {c.key: c.id for c in cameras}
         supervisor = self.supervisor = build_supervisor(cameras, clips, s.operations.camera_credentials(op.id))
         self._capture_timer.timeout.connect(supervisor.poll)
+        self._watch_cameras(op.id, cameras)
         feeds = list(supervisor.feeds.values())
         title = f"Sentinel Console · {op.title or op.name} · {actor.display_name}"
         if self.settings.demo:
@@ -166,6 +174,7 @@ class ConsoleSession:
         self.returns_flow = ReturnsFlow(window, s, self.tasks, op.name, op.timezone)
         self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
+        self.audit_flow = AuditFlow(window, s, self.tasks, actor)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -175,6 +184,7 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
         feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(self.returns_flow.on_entries)
+        feed.entries_arrived.connect(self.audit_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)
@@ -231,6 +241,31 @@ class ConsoleSession:
         self._recording_timer.timeout.connect(show)
         rec.start()
         self._recording_timer.start()
+
+    def _watch_cameras(self, operation_id: int, cameras: list[Any]) -> None:
+        """Cameras lost and restored go into the record (written in a worker)."""
+        watch = CameraWatch({c.key: c.name for c in cameras})
+        ids = {c.key: c.id for c in cameras}
+        s, console = self.services, self.settings.console_id
+
+        def look() -> None:
+            if self.supervisor is None:
+                return
+            readings = {}
+            for key, feed in self.supervisor.feeds.items():
+                health = feed.health()
+                readings[key] = (health.state, health.words)
+            for event in watch.observe(readings, utc_now()):
+                self.tasks.submit(
+                    functools.partial(
+                        record_camera_event, s.record, console, operation_id, ids.get(event.camera_key), event
+                    ),
+                    lambda _: None,
+                    lambda e: log.error("camera event not recorded: %s", e),
+                )
+
+        self._camera_timer.timeout.connect(look)
+        self._camera_timer.start()
 
     def _choose_operator(self, op: OperationView) -> Actor | None:
         s = self.services
@@ -460,6 +495,7 @@ class ConsoleSession:
     # --- stop ----------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._anchor_timer.stop()
+        self._camera_timer.stop()
         if self.change_listener:
             self.change_listener.stop()
         if self.record_feed:

@@ -215,6 +215,10 @@ class RecordService:
             select(RecordEntry).where(RecordEntry.seq > after_seq).order_by(RecordEntry.seq).limit(limit)
         )
 
+    def query(self, query: Select[Any]) -> list[EntryView]:
+        """Entries chosen by a query over RecordEntry (the audit view's filters)."""
+        return self._views(query)
+
     def _views(self, query: Select[Any]) -> list[EntryView]:
         with self._db.read() as session:
             rows: Sequence[RecordEntry] = session.scalars(query).all()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDialog, QDockWidget, QMainWindow, QVBoxLayout, QWidget
 
 from console.dispatch_rules import STATUSES
+from widgets.audit_view import AuditView
 from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
@@ -77,9 +78,13 @@ class MainWindow(QMainWindow):
         )
         self.returns = ReturnsView()
         self.returns_dock = self._dock("Returns", "returnsDock", self.returns, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.audit = AuditView()
+        self._audit_allowed = False
+        self.audit_dock = self._dock("Audit trail", "auditDock", self.audit, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.record_dock, self.sightings_dock)
         self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
         self.tabifyDockWidget(self.registers_dock, self.returns_dock)
+        self.tabifyDockWidget(self.returns_dock, self.audit_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -128,6 +133,7 @@ class MainWindow(QMainWindow):
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
             "lock": self.lock_key.emit,
+            "audit": self._focus_audit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,
             "radio.line": self._focus_radio_line,
@@ -187,6 +193,19 @@ class MainWindow(QMainWindow):
         self.returns_dock.raise_()
         self.returns.period.setFocus()
 
+    def set_audit_allowed(self, allowed: bool) -> None:
+        """The audit trail is for auditors and supervisors; others never see the dock."""
+        self.audit_dock.setVisible(allowed)
+        self.audit_dock.toggleViewAction().setEnabled(allowed)
+        self.actions_by_name["audit"].setEnabled(allowed)
+        self._audit_allowed = allowed
+
+    def _focus_audit(self) -> None:
+        if self._audit_allowed:
+            self.audit_dock.show()
+            self.audit_dock.raise_()
+            self.audit.text.setFocus()
+
     def _focus_cameras(self) -> None:
         self.camera_dock.show()
         self.camera_dock.raise_()
@@ -234,6 +253,7 @@ class MainWindow(QMainWindow):
         self.wall.setEnabled(not locked)  # still painting: disabled only stops clicks and keys
         for name, action in self.actions_by_name.items():
             action.setEnabled(not locked or name == "help")
+        self.actions_by_name["audit"].setEnabled(self._audit_allowed and not locked)
         if not locked:
             self.wall.setFocus()
 

@@ -26,6 +26,7 @@ from storage.db import StorageError
 if TYPE_CHECKING:
     pass
 
+from console.cli_partners import add_partner_commands
 from console.cli_reports import add_report_commands
 from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, opened, operator
 
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true")
 
     add_report_commands(commands, command, group, lambda sub: _global_options(sub, suppress=True))
+    add_partner_commands(command, group)
 
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)

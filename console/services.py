@@ -11,6 +11,7 @@ from console.export import ExportService
 from console.footage import FootageIndex
 from console.letters import LetterService
 from console.operation import OperationService
+from console.partner_actions import PartnerActionService
 from console.record import RecordService
 from console.registers import RegisterService
 from console.returns import ReturnsService
@@ -38,6 +39,7 @@ class Services:
     evidence: EvidenceService
     letters: LetterService
     returns: ReturnsService
+    partner_actions: PartnerActionService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -68,4 +70,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
+        partner_actions=PartnerActionService(db, record),
     )

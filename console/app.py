@@ -25,6 +25,7 @@ from console.dispatching import DispatchFlow
 from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
+from console.partner_actions_flow import PartnerActionsFlow
 from console.playback_flow import PlaybackFlow
 from console.recording import RecordingService
 from console.returns_flow import ReturnsFlow
@@ -161,6 +162,7 @@ class ConsoleSession:
         self.evidence_flow = EvidenceFlow(at)
         self.playback_flow = PlaybackFlow(at)
         self.returns_flow = ReturnsFlow(window, s, self.tasks, op.name, op.timezone)
+        self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -170,6 +172,8 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.sightings_flow.on_entries)
         feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(self.returns_flow.on_entries)
+        feed.entries_arrived.connect(self.partner_actions_flow.on_entries)
+        self.partner_actions_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)

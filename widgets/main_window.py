@@ -15,6 +15,7 @@ from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
+from widgets.partner_actions_view import PartnerActionsView
 from widgets.record_view import RecordModel, RecordView
 from widgets.registers_view import RegistersView
 from widgets.returns_view import ReturnsView
@@ -70,9 +71,14 @@ class MainWindow(QMainWindow):
         )
         self.returns = ReturnsView()
         self.returns_dock = self._dock("Returns", "returnsDock", self.returns, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.partner_actions = PartnerActionsView()
+        self.partner_actions_dock = self._dock(
+            "Partner actions", "partnerActionsDock", self.partner_actions, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
         self.tabifyDockWidget(self.record_dock, self.sightings_dock)
         self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
         self.tabifyDockWidget(self.registers_dock, self.returns_dock)
+        self.tabifyDockWidget(self.returns_dock, self.partner_actions_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -111,6 +117,7 @@ class MainWindow(QMainWindow):
             "board": self._focus_board,
             "sightings": self._focus_sightings,
             "returns": self._focus_returns,
+            "partner_actions": self._focus_partner_actions,
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -177,6 +184,11 @@ class MainWindow(QMainWindow):
         self.returns_dock.show()
         self.returns_dock.raise_()
         self.returns.period.setFocus()
+
+    def _focus_partner_actions(self) -> None:
+        self.partner_actions_dock.show()
+        self.partner_actions_dock.raise_()
+        self.partner_actions.table.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

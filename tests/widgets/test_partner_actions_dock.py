@@ -19,6 +19,7 @@ from console.partner_actions_flow import PartnerActionsFlow
 from console.services import Services
 from console.tasks import Tasks
 from console.types import Actor
+from tests.conftest import console_session
 from tests.test_partner_actions import community_issue
 from tests.test_sightings import op_id
 from tests.widgets.fakes import FakeFeed
@@ -137,3 +138,17 @@ def test_a_supervisor_reviews_and_exports_the_meeting_pdf(
     qtbot.waitUntil(lambda: view.message.text() == f"Saved to {out}", timeout=WAIT_MS)
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert "OVERDUE by 15 days" in text and "PA-0001" not in text
+
+
+def test_the_console_dock_follows_the_record(qtbot: QtBot, tmp_path: Path, demo_clips: Path) -> None:
+    """An action raised at another console reaches this one's dock through the record feed."""
+    with console_session(tmp_path, demo_clips) as (session, services):
+        view = session.window.partner_actions
+        qtbot.waitUntil(lambda: view.summary.text() == "0 open", timeout=WAIT_MS)
+        assert not view.review_button.isEnabled() and view.raise_button.isEnabled()  # the demo controller
+        elsewhere = services.operations.operator("demo", "console-2")
+        services.partner_actions.raise_action(
+            elsewhere, op_id(services), finding="Street light out", partner="Council street lighting",
+            owner="J. Patel", due_on=view.today + timedelta(days=7),
+        )  # fmt: skip
+        qtbot.waitUntil(lambda: [r.finding for r in view.model.rows] == ["Street light out"], timeout=WAIT_MS)

@@ -30,6 +30,7 @@ from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
 from console.lock_flow import LockFlow
+from console.partner_actions_flow import PartnerActionsFlow
 from console.playback_flow import PlaybackFlow
 from console.record import utc_now
 from console.recording import RecordingService
@@ -175,6 +176,7 @@ class ConsoleSession:
         self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self.audit_flow = AuditFlow(window, s, self.tasks, actor)
+        self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -185,6 +187,8 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.registers_flow.on_entries)
         feed.entries_arrived.connect(self.returns_flow.on_entries)
         feed.entries_arrived.connect(self.audit_flow.on_entries)
+        feed.entries_arrived.connect(self.partner_actions_flow.on_entries)
+        self.partner_actions_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     pass
 
 from console.cli_community import add_community_commands
+from console.cli_partners import add_partner_commands
 from console.cli_reports import add_report_commands
 from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, opened, operator
 
@@ -152,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_report_commands(commands, command, group, lambda sub: _global_options(sub, suppress=True))
     add_community_commands(command, group)
+    add_partner_commands(command, group)
 
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)

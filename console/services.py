@@ -13,6 +13,7 @@ from console.export import ExportService
 from console.footage import FootageIndex
 from console.letters import LetterService
 from console.operation import OperationService
+from console.partner_actions import PartnerActionService
 from console.record import RecordService
 from console.registers import RegisterService
 from console.returns import ReturnsService
@@ -42,6 +43,7 @@ class Services:
     returns: ReturnsService
     community: CommunityService
     auth: AuthService
+    partner_actions: PartnerActionService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -74,4 +76,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         returns=ReturnsService(db, record),
         community=CommunityService(db, record),
         auth=AuthService(db, record),
+        partner_actions=PartnerActionService(db, record),
     )

@@ -30,7 +30,7 @@ def test_video_uses_no_qt_widgets_or_gui() -> None:
 def test_widgets_take_only_plain_types_from_console() -> None:
     # Plain types and rules as data (no database, no Qt): the board reads the dispatch rules to
     # offer only the allowed changes; the services enforce the same rules.
-    allowed = {"console.types", "console.access", "console.dispatch_rules"}
+    allowed = {"console.types", "console.access", "console.dispatch_rules", "console.partner_rules"}
     bad = [(p.name, m) for p, m in imports("widgets") if m.startswith("console") and m not in allowed]
     assert bad == []
 

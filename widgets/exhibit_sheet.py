@@ -4,7 +4,8 @@ manifest, the manifest's own SHA-256, and the handling log that each handover ex
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -93,22 +94,20 @@ class PdfPage:
             self.y = 0.0
 
     def text(self, words: str, size: float = 10, bold: bool = False, indent: float = 0, wrap: bool = True) -> None:
-        font = QFont("DejaVu Sans", 1)
-        font.setPointSizeF(size)
-        font.setBold(bold)
-        self.p.setFont(font)
+        self.p.setFont(sheet_font(size, bold))
         flags = int(Qt.AlignmentFlag.AlignLeft) | (int(Qt.TextFlag.TextWordWrap) if wrap else 0)
         box = self.p.boundingRect(QRectF(indent, 0, self.width - indent, self.height), flags, words)
         self.need(box.height())
         self.p.drawText(QRectF(indent, self.y, self.width - indent, box.height()), flags, words)
         self.y += box.height() + size * 4
 
-    def row(self, cells: Sequence[str], widths: Sequence[float], size: float = 9, bold: bool = False) -> None:
-        font = QFont("DejaVu Sans", 1)
-        font.setPointSizeF(size)
-        font.setBold(bold)
-        self.p.setFont(font)
-        flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWrapAnywhere)
+    def row(
+        self, cells: Sequence[str], widths: Sequence[float], size: float = 9, bold: bool = False, words: bool = False
+    ) -> None:
+        """A row of boxed cells; ``words``: wrap between words (prose), else anywhere (hashes)."""
+        self.p.setFont(sheet_font(size, bold))
+        wrap = Qt.TextFlag.TextWordWrap if words else Qt.TextFlag.TextWrapAnywhere
+        flags = int(Qt.AlignmentFlag.AlignLeft) | int(wrap)
         x, tallest = 0.0, 0.0
         boxes = []
         for cell, share in zip(cells, widths, strict=True):
@@ -124,6 +123,39 @@ class PdfPage:
             self.p.drawRect(QRectF(left, self.y, w, height))
             self.p.drawText(QRectF(left + 20, self.y + 30, w - 40, tallest), flags, cell)
         self.y += height
+
+
+def sheet_font(size: float, bold: bool = False) -> QFont:
+    """The printed documents' font, without ligatures: a hash or VRM with "ff" or "fi" must copy
+    out of the PDF as the letters it is, not as one ligature glyph."""
+    font = QFont("DejaVu Sans", 1)
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    for tag in ("liga", "clig", "dlig"):
+        font.setFeature(QFont.Tag(tag), 0)
+    return font
+
+
+@contextmanager
+def pdf_pages(path: Path, title: str, margin_mm: float = 15, landscape: bool = False) -> Iterator[PdfPage]:
+    """An A4 PDF at 300 dpi written to a side file and moved onto ``path`` only when complete,
+    so a half-written document never replaces a good one."""
+    ensure_gui()
+    partial = path.with_name(path.name + ".partial")
+    writer = QPdfWriter(str(partial))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    if landscape:
+        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
+    writer.setPageMargins(QMarginsF(margin_mm, margin_mm, margin_mm, margin_mm), QPageLayout.Unit.Millimeter)
+    writer.setResolution(300)
+    writer.setTitle(title)
+    writer.setCreator("Sentinel Console")
+    painter = QPainter(writer)
+    try:
+        yield PdfPage(writer, painter)
+    finally:
+        painter.end()
+    os.replace(partial, path)
 
 
 def render_exhibit_sheet(path: Path, sheet: ExhibitSheet, blank_handling_rows: int = 6) -> None:

@@ -36,6 +36,7 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("board", "Ctrl+B", "Go to the dispatch board"),
     Shortcut("sightings", "Ctrl+G", "Go to the sightings list (search by VRM or subject)"),
     Shortcut("returns", "Ctrl+Shift+R", "Go to the returns: tonight, this week, the operation to date"),
+    Shortcut("partner_actions", "Ctrl+Shift+A", "Go to the partner actions: findings given to partners, overdue ones"),
     Shortcut("wall", "Ctrl+W", "Go to the video wall"),
     Shortcut("community", "Ctrl+Shift+C", "Record a community complaint or tension note"),
     Shortcut("audit", "Ctrl+Shift+U", "Go to the audit trail (auditors and supervisors)"),

@@ -17,6 +17,7 @@ from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
 from widgets.lock_bar import LockBar
+from widgets.partner_actions_view import PartnerActionsView
 from widgets.record_view import RecordModel, RecordView
 from widgets.registers_view import RegistersView
 from widgets.returns_view import ReturnsView
@@ -25,7 +26,7 @@ from widgets.status_bar import ConsoleStatusBar
 from widgets.tag_panel import TagPanel
 from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5  # 5: audit trail and partner-action docks
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +86,11 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
         self.tabifyDockWidget(self.registers_dock, self.returns_dock)
         self.tabifyDockWidget(self.returns_dock, self.audit_dock)
+        self.partner_actions = PartnerActionsView()
+        self.partner_actions_dock = self._dock(
+            "Partner actions", "partnerActionsDock", self.partner_actions, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.returns_dock, self.partner_actions_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -123,6 +129,7 @@ class MainWindow(QMainWindow):
             "board": self._focus_board,
             "sightings": self._focus_sightings,
             "returns": self._focus_returns,
+            "partner_actions": self._focus_partner_actions,
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -205,6 +212,11 @@ class MainWindow(QMainWindow):
             self.audit_dock.show()
             self.audit_dock.raise_()
             self.audit.text.setFocus()
+
+    def _focus_partner_actions(self) -> None:
+        self.partner_actions_dock.show()
+        self.partner_actions_dock.raise_()
+        self.partner_actions.table.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

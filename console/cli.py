@@ -286,8 +286,8 @@ def _demo_seed(args: argparse.Namespace, settings: Settings) -> int:
             head = services.record.head()
         print(
             f"demo seeded: {args.weeks} week(s), {len(ledger.sightings)} sightings, {len(ledger.outcomes)} outcomes, "
-            f"{ledger.letters} warning letters, {ledger.entries} record entries; record head {head.count} "
-            f"{head.hash[:16]}"
+            f"{ledger.letters} warning letters, {ledger.partner_actions} partner actions, "
+            f"{ledger.entries} record entries; record head {head.count} {head.hash[:16]}"
         )
         return EXIT_OK
     nights = 1 if args.nights is None else args.nights

@@ -57,6 +57,13 @@ COMPLAINTS = (
     ("call", "Noise and arguments in the street after midnight"),
     ("in_person", "Shopkeeper reports people using the doorway overnight"),
 )
+FINDINGS = (  # environmental audit findings: the note on the sighting, and the partner to act on it
+    ("Street light out by the footbridge", "Council street lighting", "Lighting engineer on call"),
+    ("Litter and needles behind the car park", "Council litter (dawn patrol)", "Dawn patrol supervisor"),
+    ("Alley gate left open: a rabbit run", "Council housing", "Estate manager"),
+    ("Blind spot by the subway: a camera needed", "Council CCTV", "CCTV manager"),
+)
+REVIEW_EVERY = 14  # days: partner actions are reviewed fortnightly
 TENSIONS = (
     ("meeting", "Residents talk of forming their own street patrol"),
     ("social_media", "Posts naming a house as a brothel; risk of vigilante action"),
@@ -118,6 +125,7 @@ class Ledger:
     community: list[CommunityFact] = field(default_factory=list)
     people: dict[str, Person] = field(default_factory=dict)
     letters: int = 0
+    partner_actions: int = 0
     entries: int = 0  # every record entry the generator's actions wrote
 
 
@@ -126,6 +134,7 @@ class _Pools:
     subject_ids: dict[tuple[str, int], int] = field(default_factory=dict)  # (category, n) -> subject id
     warnings: dict[int, int] = field(default_factory=dict)  # subject id -> official warnings given
     lettered: dict[str, datetime] = field(default_factory=dict)  # VRM -> last letter prepared
+    open_actions: dict[int, str] = field(default_factory=dict)  # partner action id -> status
 
 
 def demo_vehicles(count: int, rng: random.Random) -> list[VehicleDraft]:
@@ -194,6 +203,8 @@ class WeeksWriter:
             )
         )
         self._count(self.s.shifts.end(self.controller, self.op.id, int(shift.ref_id), event_time=end))
+        if (day - self.op.start_date).days % REVIEW_EVERY == REVIEW_EVERY - 1:
+            self._review_actions(end + timedelta(hours=4))
 
     def _sighting(
         self, when: datetime, week: int, tier: int, units: list[UnitView], free_at: dict[int, datetime]
@@ -220,7 +231,10 @@ class WeeksWriter:
                 saved.subject_reference, saved.vrm,
             )
         )  # fmt: skip
-        if category == "community_issue" or rng.random() < 0.4:
+        if category == "community_issue":
+            self._raise_action(saved.sighting_id, draft.notes, when)
+            return
+        if rng.random() < 0.4:
             return
         dispatch_at = when + timedelta(minutes=rng.randint(1, 4))
         free = [u for u in units if free_at[u.id] <= dispatch_at]
@@ -237,7 +251,7 @@ class WeeksWriter:
             vehicle = rng.choice(self.vehicles[: 12 + len(self.ledger.sightings) // 15])
             return TagDraft(camera.key, when, category, _frame(rng), box, vehicle=vehicle), None
         if category not in PEOPLE:
-            notes = "Street light out" if category == "community_issue" else "Group gathering"
+            notes = rng.choice(FINDINGS)[0] if category == "community_issue" else "Group gathering"
             return TagDraft(camera.key, when, category, _frame(rng), box, notes=notes), None
         size, looks = PEOPLE[category]
         n = rng.randrange(size)
@@ -341,6 +355,37 @@ class WeeksWriter:
             if rng.random() < 0.3:
                 return [OutcomeDraft("arrest", subject_id=subject_id, detail="Proactive arrest: supply of drugs")]
         return [OutcomeDraft(rng.choice(("intelligence_submission", "intelligence_submission", "no_trace")))]
+
+    def _raise_action(self, sighting_id: int, notes: str, seen: datetime) -> None:
+        """The controller turns the finding into an action for the partner who can fix it."""
+        _, partner, owner = next(f for f in FINDINGS if f[0] == notes)
+        raised = seen + timedelta(minutes=10)
+        due = (raised.astimezone(self.tz) + timedelta(days=self.rng.choice((7, 14, 21)))).date()
+        result = self._count(
+            self.s.partner_actions.raise_action(
+                self.controller, self.op.id, partner=partner, owner=owner, due_on=due, sighting_id=sighting_id,
+                now=raised,
+            )
+        )  # fmt: skip
+        self.pools.open_actions[int(result.ref_id)] = "open"
+        self.ledger.partner_actions += 1
+
+    def _review_actions(self, at: datetime) -> None:
+        """The fortnightly partnership meeting: the sergeant reviews every open action."""
+        for action_id, status in list(self.pools.open_actions.items()):
+            step = self.rng.random()
+            new = "done" if step < 0.5 else ("in_progress" if status == "open" or step < 0.8 else status)
+            note = {"done": "Partner reports it fixed", "in_progress": "Works order raised"}.get(new, "Chased")
+            due = (at.astimezone(self.tz) + timedelta(days=14)).date() if new != "done" else None
+            self._count(
+                self.s.partner_actions.review(
+                    self.sergeant, self.op.id, action_id, status=new, note=note, due_on=due, now=at
+                )
+            )
+            if new == "done":
+                del self.pools.open_actions[action_id]
+            else:
+                self.pools.open_actions[action_id] = new
 
     def _community(self, kind: str, start: datetime, end: datetime) -> None:
         source, text = self.rng.choice(COMPLAINTS if kind == "complaint" else TENSIONS)

@@ -119,7 +119,7 @@ def test_a_generated_ten_week_operation_is_reproduced_exactly(ten_weeks: tuple[S
     assert services.record.head().count == ledger.entries + 1  # + the import of the demo operation
     kinds = {o.kind for o in ledger.outcomes}
     assert {"stop_check", "warning_letter", "official_warning", "referral", "intelligence_submission"} <= kinds
-    assert ledger.community and ledger.responses and ledger.letters > 0
+    assert ledger.community and ledger.responses and ledger.letters > 0 and ledger.partner_actions > 0
     periods = [services.returns.period("demo", "week", n) for n in range(1, 11)]
     periods += [services.returns.period("demo", "day", op.start_date + timedelta(days=n)) for n in range(70)]
     periods.append(services.returns.period("demo", "to_date"))

@@ -70,6 +70,7 @@ RULES: dict[str, frozenset[Role]] = {
     "auth.record": frozenset({_CON}),
     "camera.health": frozenset({_CON}),
     "audit.read": frozenset({_AU, _S}),
+    "journal.conflict": frozenset({_C, _S}),
     "auth.session": _ALL,
     "auth.password": _ALL,
 }
@@ -106,6 +107,7 @@ ACTION_WORDS = {
     "auth.record": "record logins at the console",
     "camera.health": "record cameras lost and restored",
     "audit.read": "read the audit trail",
+    "journal.conflict": "record a conflict found replaying the journal",
     "auth.session": "log in, lock or unlock",
     "auth.password": "change a password",
 }

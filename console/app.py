@@ -29,6 +29,8 @@ from console.dispatching import DispatchFlow
 from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
+from console.journal import JOURNALED_WORDS
+from console.journal_flow import JournalFlow
 from console.lock_flow import LockFlow
 from console.partner_actions_flow import PartnerActionsFlow
 from console.playback_flow import PlaybackFlow
@@ -165,10 +167,11 @@ class ConsoleSession:
         window.tag_panel.set_allowed(may_note, "" if may_note else f"A {actor.role} cannot write log notes.")
         window.tag_panel.note_requested.connect(lambda text, index: self._write_note(op.id, text, index))
         window.close_requested.connect(self._end_shift_then_close)
-        self.tag_flow = TagFlow(window, s, self.tasks, actor, op.id)
+        self.journal_flow = JournalFlow(window, s, self.tasks, self.settings)
+        self.tag_flow = TagFlow(window, s, self.tasks, actor, op.id, self.journal_flow.writer)
         self.sightings_flow = SightingsFlow(window, s, self.tasks, actor, op.id)
         self.registers_flow = RegistersFlow(window, s, self.tasks, actor, op.id)
-        self.dispatch_flow = DispatchFlow(window, s, self.tasks, actor, op.id)
+        self.dispatch_flow = DispatchFlow(window, s, self.tasks, actor, op.id, self.journal_flow.writer)
         at = AtConsole(window, s, self.tasks, actor, op.id, op.timezone, cameras)
         self.evidence_flow = EvidenceFlow(at)
         self.playback_flow = PlaybackFlow(at)
@@ -193,6 +196,8 @@ class ConsoleSession:
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
+        feed.database_state.connect(self.journal_flow.on_database_state)
+        self.journal_flow.landed.connect(feed.poll)
         self.change_listener = listen_for_changes(s, self.tasks, feed)
         self._restore_wall(ui_state)
         window.wall.view_changed.connect(lambda: self._remember_wall(ui_state))
@@ -374,16 +379,21 @@ class ConsoleSession:
 
     def _write_note(self, operation_id: int, text: str, camera_index: int) -> None:
         assert self.window is not None and self.actor is not None
-        actor, s = self.actor, self.services
+        actor = self.actor
         tiles = self.window.wall.tiles
         tile_feed = tiles[camera_index].feed if 0 <= camera_index < len(tiles) else None
         camera_id = self._camera_ids.get(tile_feed.camera_id) if tile_feed is not None else None
         tag_panel = self.window.tag_panel
 
+        writer = self.journal_flow.writer
+
         def write() -> ActionResult:
-            return s.shifts.note(actor, operation_id, text, camera_id=camera_id)
+            return writer.note(actor, operation_id, text, camera_id=camera_id)
 
         def saved(result: ActionResult) -> None:
+            if result.journaled:
+                tag_panel.note_kept(JOURNALED_WORDS)
+                return
             tag_panel.note_saved(result.seq)
             if self.record_feed:
                 self.record_feed.poll()

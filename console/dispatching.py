@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog
 from console.access import PermissionDenied, can
 from console.dispatch import DispatchConflict, TaskingParties
 from console.dispatch_rules import NEEDS_SUBJECT, NEEDS_VEHICLE, STATUS_WORDS, OutcomeDraft, tasking_ref
+from console.journal import JOURNALED_WORDS, JournaledWriter
 from console.services import Services
 from console.tasks import Tasks
 from console.text import TextError
@@ -29,10 +30,14 @@ EXPECTED = (ValueError, TextError, PermissionDenied)
 class DispatchFlow(QObject):
     changed = Signal()  # something was written: the record feed should fetch now
 
-    def __init__(self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int) -> None:
+    def __init__(
+        self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int,
+        writer: JournaledWriter,
+    ) -> None:  # fmt: skip
         super().__init__(window)
         self.window, self.services, self.tasks = window, services, tasks
         self.actor, self.operation_id = actor, operation_id
+        self.writer = writer
         self.dialog: OutcomeDialog | None = None
         board = window.board
         board.dispatch_requested.connect(self.dispatch)
@@ -65,6 +70,9 @@ class DispatchFlow(QObject):
 
     def _run(self, work: Callable[[], Any], done: Callable[[Any], str]) -> None:
         def ok(result: Any) -> None:
+            if isinstance(result, ActionResult) and result.journaled:
+                self.window.board.show_message(JOURNALED_WORDS, problem=True)
+                return
             self.window.board.show_message(done(result))
             self.changed.emit()
 
@@ -78,9 +86,9 @@ class DispatchFlow(QObject):
         self.tasks.submit(work, ok, failed)
 
     def dispatch(self, unit_id: int, sighting_id: int) -> None:
-        s, actor, op = self.services, self.actor, self.operation_id
+        actor, op = self.actor, self.operation_id
         self._run(
-            lambda: s.dispatch.dispatch(actor, op, unit_id, sighting_id=sighting_id),
+            lambda: self.writer.dispatch(actor, op, unit_id, sighting_id),
             lambda r: f"{self._call_sign(unit_id)} dispatched: tasking {tasking_ref(int(r.ref_id))}",
         )
 
@@ -113,9 +121,9 @@ class DispatchFlow(QObject):
         )
 
     def set_status(self, unit_id: int, status: str, expected: str) -> None:
-        s, actor, op = self.services, self.actor, self.operation_id
+        actor, op = self.actor, self.operation_id
         self._run(
-            lambda: s.dispatch.set_status(actor, op, unit_id, status, expected=expected),
+            lambda: self.writer.set_status(actor, op, unit_id, status, expected),
             lambda _: f"{self._call_sign(unit_id)}: {STATUS_WORDS[status]}",
         )
 
@@ -127,14 +135,14 @@ class DispatchFlow(QObject):
         )
 
     def write_line(self, unit_id: int, text: str) -> None:
-        s, actor, op = self.services, self.actor, self.operation_id
+        actor, op = self.actor, self.operation_id
         radio = self.window.board.radio
 
         def done(_: ActionResult) -> str:
             radio.line_written()
             return f"{self._call_sign(unit_id)}: radio log line written"
 
-        self._run(lambda: s.shifts.note(actor, op, text, unit_id=unit_id), done)
+        self._run(lambda: self.writer.note(actor, op, text, unit_id=unit_id), done)
 
     def ask_outcomes(self, tasking_id: int) -> None:
         s, op = self.services, self.operation_id
@@ -166,9 +174,9 @@ class DispatchFlow(QObject):
             )
             for kind, detail, referral in dialog.outcomes()
         ]
-        s, actor, op = self.services, self.actor, self.operation_id
+        actor, op = self.actor, self.operation_id
         self._run(
-            lambda: s.dispatch.close(actor, op, parties.tasking_id, drafts),
+            lambda: self.writer.close(actor, op, parties.tasking_id, drafts),
             lambda _: f"Tasking {tasking_ref(parties.tasking_id)} closed with {len(drafts)} outcome(s)",
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from console.access import can
+from console.journal import JOURNALED_WORDS, JournaledWriter
 from console.registers import SENSITIVE_FIELDS, SensitiveData
 from console.services import Services
 from console.sightings import NewSubject, SightingFilter, SightingSaved, SubjectView, TagDraft, VehicleDraft
@@ -33,10 +34,14 @@ def vrm_words(text: str, foreign: bool) -> tuple[bool, str]:
 class TagFlow(QObject):
     saved = Signal(object)  # SightingSaved, after the record has it
 
-    def __init__(self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int) -> None:
+    def __init__(
+        self, window: MainWindow, services: Services, tasks: Tasks, actor: Actor, operation_id: int,
+        writer: JournaledWriter,
+    ) -> None:  # fmt: skip
         super().__init__(window)
         self.window, self.services, self.tasks = window, services, tasks
         self.actor, self.operation_id = actor, operation_id
+        self.writer = writer
         self.tile_index = -1
         self.allowed = can(actor, "sighting.tag")
         form = window.tag_panel.tag_form
@@ -124,11 +129,16 @@ class TagFlow(QObject):
             direction=fields.direction,
             notes=fields.notes,
         )
-        actor, sightings, oid = self.actor, self.services.sightings, self.operation_id
-        work: Callable[[], SightingSaved] = lambda: sightings.save(actor, oid, draft)  # noqa: E731
+        actor, writer, oid = self.actor, self.writer, self.operation_id
+        work: Callable[[], SightingSaved] = lambda: writer.tag(actor, oid, draft)  # noqa: E731
 
         def done(result: SightingSaved) -> None:
             wall.end_tag(index)
+            if result.result.journaled:
+                self.window.tag_panel.end_tag(JOURNALED_WORDS)
+                self.tile_index = -1
+                wall.setFocus()
+                return
             who = result.vrm or result.subject_reference
             lines = [f"Saved as record entry {result.result.seq}" + (f": {who}" if who else "."), *result.what_next]
             self.window.tag_panel.end_tag("\n".join(lines))

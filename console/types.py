@@ -48,6 +48,7 @@ class ActionResult:
     hash: str
     replayed: bool = False
     ref_id: str = ""
+    journaled: bool = False  # the database was unreachable: kept in the local journal for now
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,13 @@ class ConsoleStatusBar(QStatusBar):
         self.recording.setObjectName("databaseState")  # styled as a fault while it shows
         self.recording.setProperty("state", "fault")
         self.recording.hide()
+        self.journal = QLabel()
+        self.journal.setObjectName("databaseState")
+        self.journal.setProperty("state", "fault")
+        self.journal.hide()
         self.time = QLabel()
         self.time.setObjectName("clock")
-        for label in (self.operator, self.operation, self.tier, self.database, self.recording):
+        for label in (self.operator, self.operation, self.tier, self.database, self.recording, self.journal):
             self.addWidget(label)
         self.addPermanentWidget(self.time)
         self._timer = QTimer(self)
@@ -45,6 +49,12 @@ class ConsoleStatusBar(QStatusBar):
         self.database.setProperty("state", "ok" if ok else "fault")
         self.database.style().unpolish(self.database)
         self.database.style().polish(self.database)
+
+    def show_journal(self, waiting: int, problem: str = "") -> None:
+        """Actions kept in the local journal while the database is unreachable; none hides it."""
+        words = f"⚠ {waiting} action(s) waiting in the journal" + (f" ({problem})" if problem else "")
+        self.journal.setText(words if waiting else "")
+        self.journal.setVisible(bool(waiting))
 
     def show_recording_warning(self, words: str) -> None:
         """A recording problem (disk nearly full, recorder restarting); empty hides it."""

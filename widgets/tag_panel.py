@@ -121,6 +121,11 @@ class TagPanel(QWidget):
         self.note.clear()
         self.status.setText(f"Saved as record entry {seq}")
 
+    def note_kept(self, words: str) -> None:
+        """Written somewhere safe other than the record (the journal): cleared, and said where."""
+        self.note.clear()
+        self.status.setText(words)
+
     def note_failed(self, message: str) -> None:
         # Keep the words: nothing typed is lost when a save fails.
         self.status.setText(f"Not saved: {message}")

@@ -181,6 +181,20 @@ class PostgresServer:
             self.port = None
             self._remove_folder()
 
+    def halt(self) -> None:
+        """Stop the server but keep its data, as an outage would (``resume`` starts it again)."""
+        self._pg_ctl_stop("fast")
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port with the same data."""
+        assert self._bindir is not None and self.port is not None
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        pg_ctl = str(self._bindir / "pg_ctl")
+        self._run(
+            [pg_ctl, "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "-o", options, "start"],
+            what="pg_ctl start (resume)",
+        )
+
     def _pg_ctl_stop(self, mode: str) -> None:
         assert self._bindir is not None
         pg_ctl = str(self._bindir / "pg_ctl")

@@ -17,6 +17,7 @@ from console.returns import ReturnsService
 from console.settings import Settings
 from console.shift import ShiftService
 from console.sightings import SightingService
+from console.support_orders import SupportOrderService
 from console.views import ViewService
 from storage.db import Database, open_database, upgrade
 
@@ -38,6 +39,7 @@ class Services:
     evidence: EvidenceService
     letters: LetterService
     returns: ReturnsService
+    support_orders: SupportOrderService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -68,4 +70,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
+        support_orders=SupportOrderService(db, record),
     )

@@ -25,12 +25,14 @@ from console.dispatching import DispatchFlow
 from console.evidence_flow import EvidenceFlow
 from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
+from console.letters_flow import LettersFlow
 from console.playback_flow import PlaybackFlow
 from console.recording import RecordingService
 from console.returns_flow import ReturnsFlow
 from console.services import Services, build_services
 from console.settings import Settings
 from console.shift import Handover
+from console.strikes_flow import StrikesFlow
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
@@ -172,6 +174,12 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.returns_flow.on_entries)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
+        # Warning letters and three strikes: docks read from the record, refreshed as it grows.
+        self.letters_flow = LettersFlow(window, s, self.tasks, actor, op.id)
+        self.strikes_flow = StrikesFlow(window, s, self.tasks, actor, op.id, op.timezone)
+        for flow in (self.letters_flow, self.strikes_flow):
+            feed.entries_arrived.connect(flow.on_entries)
+            flow.changed.connect(feed.poll)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
         self.change_listener = listen_for_changes(s, self.tasks, feed)

@@ -36,6 +36,8 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("board", "Ctrl+B", "Go to the dispatch board"),
     Shortcut("sightings", "Ctrl+G", "Go to the sightings list (search by VRM or subject)"),
     Shortcut("returns", "Ctrl+Shift+R", "Go to the returns: tonight, this week, the operation to date"),
+    Shortcut("letters", "Ctrl+Shift+L", "Go to the warning letters: prepare, register, print"),
+    Shortcut("strikes", "Ctrl+Shift+K", "Go to the three-strikes register and ESOs"),
     Shortcut("wall", "Ctrl+W", "Go to the video wall"),
     Shortcut("tile.single", "Return", "Selected camera full size, or back to the wall", WALL),
     Shortcut("tile.back", "Esc", "Back to the whole wall", WALL),

@@ -15,11 +15,13 @@ from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
+from widgets.letters_view import LettersView
 from widgets.record_view import RecordModel, RecordView
 from widgets.registers_view import RegistersView
 from widgets.returns_view import ReturnsView
 from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
+from widgets.strikes_view import StrikesView
 from widgets.tag_panel import TagPanel
 from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
@@ -73,6 +75,15 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.record_dock, self.sightings_dock)
         self.tabifyDockWidget(self.sightings_dock, self.registers_dock)
         self.tabifyDockWidget(self.registers_dock, self.returns_dock)
+        # Warning letters and the three-strikes register (Tier 2 on), beside the returns.
+        self.letters = LettersView()
+        self.letters_dock = self._dock("Letters", "lettersDock", self.letters, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.strikes = StrikesView()
+        self.strikes_dock = self._dock(
+            "Three strikes", "strikesDock", self.strikes, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.returns_dock, self.letters_dock)
+        self.tabifyDockWidget(self.letters_dock, self.strikes_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -111,6 +122,8 @@ class MainWindow(QMainWindow):
             "board": self._focus_board,
             "sightings": self._focus_sightings,
             "returns": self._focus_returns,
+            "letters": lambda: self._focus_dock(self.letters_dock, self.letters.candidate_table),
+            "strikes": lambda: self._focus_dock(self.strikes_dock, self.strikes.table),
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -177,6 +190,11 @@ class MainWindow(QMainWindow):
         self.returns_dock.show()
         self.returns_dock.raise_()
         self.returns.period.setFocus()
+
+    def _focus_dock(self, dock: QDockWidget, focus: QWidget) -> None:
+        dock.show()
+        dock.raise_()
+        focus.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

@@ -117,7 +117,7 @@ def letter_rule(last_letter_at: datetime | None, now: datetime) -> tuple[str, bo
         return "no letter to this vehicle yet", False
     days = (now - last_letter_at).days
     if now - last_letter_at < LETTER_GAP:
-        return f"letter sent {days} day(s) ago: a second within 28 days needs a supervisor's override", True
+        return f"letter sent {days} day(s) ago: supervisor's override needed", True
     return f"last letter {days} days ago: a new letter is allowed", False
 
 

@@ -41,6 +41,8 @@ def beside(main: QWidget, side: QWidget, stretch: tuple[int, int] = (3, 2)) -> Q
     split.addWidget(area)
     split.setStretchFactor(0, stretch[0])
     split.setStretchFactor(1, stretch[1])
+    # Start in that ratio too: left to the size hints, a form's side panel takes half the dock.
+    split.setSizes([stretch[0] * 1000, stretch[1] * 1000])
     return split
 
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -36,6 +36,8 @@ class CandidatesModel(RowsModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and self.rows[index.row()].needs_override:
             return QBrush(OVERRIDE_TEXT)
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            return self.rows[index.row()].rule
         return super().data(index, role)
 
 
@@ -72,31 +74,30 @@ class LettersView(QTabWidget):
         self.candidate_status = QLabel("Vehicle sightings in the prescribed area from Tier 2 with no letter yet.")
         self.candidate_status.setObjectName("panelStatus")
         self.candidate_status.setWordWrap(True)
-        self.chosen = QLabel("Select a sighting to prepare its letter.")
-        self.chosen.setWordWrap(True)
-        self.chosen.setObjectName("panelHeading")
         self.keeper_name = QLineEdit()
-        self.keeper_name.setPlaceholderText("As on the vehicle check")
+        self.keeper_name.setPlaceholderText("From the vehicle check (the console does not look it up)")
         self.keeper_address = QPlainTextEdit()
-        self.keeper_address.setPlaceholderText("One line a line, as on the vehicle check")
+        self.keeper_address.setPlaceholderText("One line a line, from the vehicle check")
         self.keeper_address.setTabChangesFocus(True)
-        self.keeper_address.setMaximumHeight(96)
+        self.keeper_address.setMaximumHeight(84)  # three lines; the dock is short
         self.override = QLineEdit()
-        self.override.setPlaceholderText("Supervisor: why a letter despite the rules")
-        self.override_label = QLabel("Override reason")
+        self.override.setPlaceholderText("Override reason (supervisors)")
+        self.override.setToolTip("Why a letter despite the rules (28 days, area, tier); goes into the record")
         self.prepare = QPushButton("Prepare letter")
         self.prepare_message = message_label("lettersMessage")
-        hint = QLabel("Type the keeper's name and address from the vehicle check; the console does not look them up.")
-        hint.setWordWrap(True)
+        # Name, override and button in one column, the address beside them: all in view in a
+        # dock as short as the record, with the message on top.
         side = QWidget()
-        form = QFormLayout(side)
-        form.addRow(self.chosen)
-        form.addRow("Keeper's name", self.keeper_name)
-        form.addRow("Keeper's address", self.keeper_address)
-        form.addRow(self.override_label, self.override)
-        form.addRow(hint)
-        form.addRow(self.prepare)
-        form.addRow(self.prepare_message)
+        grid = QGridLayout(side)
+        grid.setContentsMargins(6, 0, 6, 0)
+        grid.addWidget(self.prepare_message, 0, 0, 1, 2)
+        grid.addWidget(QLabel("Keeper's name"), 1, 0)
+        grid.addWidget(QLabel("Keeper's address"), 1, 1)
+        grid.addWidget(self.keeper_name, 2, 0)
+        grid.addWidget(self.override, 3, 0)
+        grid.addWidget(self.prepare, 4, 0)
+        grid.addWidget(self.keeper_address, 2, 1, 3, 1)
+        grid.setRowStretch(5, 1)
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
@@ -157,13 +158,15 @@ class LettersView(QTabWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.template_version)
         column.addWidget(self.template_body, 1)
-        column.addWidget(self.save_template)
+        saving = QHBoxLayout()  # the message beside its button, where the eye is after a click
+        saving.addWidget(self.save_template)
+        saving.addWidget(self.template_message, 1)
+        column.addLayout(saving)
         right = QWidget()
         column = QVBoxLayout(right)
         column.addWidget(QLabel("Words a letter must never use (whole words):"))
         column.addWidget(self.blocked, 1)
         column.addWidget(self.save_blocked)
-        column.addWidget(self.template_message)
         page = QVBoxLayout(self.template_page)
         page.setContentsMargins(0, 0, 0, 0)
         page.addWidget(beside(left, right))
@@ -176,7 +179,6 @@ class LettersView(QTabWidget):
     def set_permissions(self, may_prepare: bool, may_override: bool, may_edit: bool) -> None:
         self.may_prepare, self.may_override, self.may_edit = may_prepare, may_override, may_edit
         self.override.setVisible(may_override)
-        self.override_label.setVisible(may_override)
         index = self.indexOf(self.template_page)
         if may_edit and index < 0:
             self.addTab(self.template_page, "Template")
@@ -227,9 +229,11 @@ class LettersView(QTabWidget):
         row = self.selected_candidate()
         self.prepare.setEnabled(self.may_prepare and row is not None)
         if row is None:
-            self.chosen.setText("Select a sighting to prepare its letter.")
+            self.prepare.setText("Prepare letter")
+            if not self.prepare_message.text():  # "prepared" stays after its sighting leaves the list
+                show_message(self.prepare_message, "Select a sighting to prepare its letter.")
             return
-        self.chosen.setText(f"{row.vrm}, {row.vehicle}, seen {_when(row.captured_at)} at {row.location or '—'}")
+        self.prepare.setText(f"Prepare letter for {row.vrm}")
         if row.needs_override and not self.may_override:
             show_message(self.prepare_message, f"{row.rule.capitalize()}.", problem=True)
 

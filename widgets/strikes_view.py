@@ -12,9 +12,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -53,6 +54,11 @@ def exception_words(row: Any) -> str:
     return f"EXCEPTION: {row.exception}" if row.exception else ""
 
 
+def next_words(row: Any) -> str:
+    """The exception first (it is what to do first), then what the policy allows next."""
+    return f"{exception_words(row)}. {row.next_step}" if row.exception else row.next_step
+
+
 class StrikesModel(RowsModel):
     """The register's rows; an exception row is painted so it stands out in the list."""
 
@@ -81,12 +87,18 @@ class StrikesView(QWidget):
                 ("Warnings", warnings_words),
                 ("Referrals", referrals_words),
                 ("ESO", order_words),
-                ("Follow up", exception_words),
-                ("Next step (three strikes)", lambda r: r.next_step),
+                ("Follow up and next step", next_words),
             ]
         )
         self.table = rows_table(self.model)
         self.table.setMinimumHeight(60)
+        # The policy's words are long: wrap them in a column that takes the room left, rather
+        # than one line that runs off the dock.
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        for column, width in ((2, 200), (3, 170)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
         self.status = QLabel("Loading the three-strikes register…")
         self.status.setObjectName("panelStatus")
         self.status.setWordWrap(True)
@@ -106,29 +118,36 @@ class StrikesView(QWidget):
         self.ending.addItems(list(ENDINGS))
         self.notes = QLineEdit()
         self.notes.setPlaceholderText("Notes (kept with the order, not in the record)")
+        self.notes.setToolTip("Kept with the order, not in the record; they may name people")
         self.apply = QPushButton("Apply for ESO")
         self.made = QPushButton("Order made")
         self.session = QPushButton("Session attended")
-        self.end = QPushButton("End order")
+        self.end = QPushButton("End order as")
         self.message = message_label("strikesMessage")
-        form = QFormLayout()
-        form.addRow("On", self.on)
-        form.addRow("Sessions required", self.sessions)
-        form.addRow("Ending", self.ending)
-        form.addRow("Notes", self.notes)
-        buttons = QGridLayout()
-        for i, button in enumerate((self.apply, self.made, self.session, self.end)):
-            buttons.addWidget(button, i // 2, i % 2)
+        # Three short rows: the dock shares the bottom of the screen with the record.
+        fields = QGridLayout()
+        fields.addWidget(QLabel("On"), 0, 0)
+        fields.addWidget(self.on, 0, 1)
+        fields.addWidget(QLabel("Sessions required"), 0, 2)
+        fields.addWidget(self.sessions, 0, 3)
+        steps = QHBoxLayout()
+        for button in (self.apply, self.made, self.session):
+            steps.addWidget(button)
+        ending = QHBoxLayout()
+        ending.addWidget(self.end)
+        ending.addWidget(self.ending)
+        ending.addWidget(self.notes, 1)
         box = QVBoxLayout(self.order_box)
         box.addWidget(self.chosen)
-        box.addLayout(form)
-        box.addLayout(buttons)
+        box.addLayout(fields)
+        box.addLayout(steps)
+        box.addLayout(ending)
         box.addWidget(self.message)
         box.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status)
-        layout.addWidget(beside(self.table, self.order_box, (3, 1)), 1)
+        layout.addWidget(beside(self.table, self.order_box, (2, 1)), 1)
 
         self.may_record = False
         self.permission_words = ""
@@ -147,6 +166,7 @@ class StrikesView(QWidget):
 
     def show_rows(self, rows: list[Any]) -> None:
         set_rows_keeping(self.table, self.model, rows, lambda r: r.subject_id)
+        self.table.resizeRowsToContents()
         exceptions = sum(1 for r in rows if r.exception)
         self.status.setText(
             f"{len(rows)} subject(s); "

@@ -31,6 +31,7 @@ from console.feed import ChangeListener, RecordFeed, listen_for_changes
 from console.footage_flow import AtConsole
 from console.journal import JOURNALED_WORDS
 from console.journal_flow import JournalFlow
+from console.letters_flow import LettersFlow
 from console.lock_flow import LockFlow
 from console.partner_actions_flow import PartnerActionsFlow
 from console.playback_flow import PlaybackFlow
@@ -40,6 +41,7 @@ from console.returns_flow import ReturnsFlow
 from console.services import Services, build_services
 from console.settings import Settings
 from console.shift import Handover
+from console.strikes_flow import StrikesFlow
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
@@ -194,6 +196,12 @@ class ConsoleSession:
         self.partner_actions_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
+        # Warning letters and three strikes: docks read from the record, refreshed as it grows.
+        self.letters_flow = LettersFlow(window, s, self.tasks, actor, op.id)
+        self.strikes_flow = StrikesFlow(window, s, self.tasks, actor, op.id, op.timezone)
+        for flow in (self.letters_flow, self.strikes_flow):
+            feed.entries_arrived.connect(flow.on_entries)
+            flow.changed.connect(feed.poll)
         feed.units_changed.connect(window.board.show_units)
         feed.database_state.connect(window.status.show_database)
         feed.database_state.connect(self.journal_flow.on_database_state)

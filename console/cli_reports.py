@@ -56,7 +56,7 @@ def add_report_commands(
     returns.add_argument("--out", type=Path, metavar="FILE", help="write here (default: standard output; pdf needs it)")
 
     strikes = commands.add_parser(
-        "strikes", help="the three-strikes register: warnings, referrals and what the policy allows next"
+        "strikes", help="the three-strikes register: warnings, referrals, ESOs and what the policy allows next"
     )
     global_options(strikes)
     strikes.set_defaults(handler=_strikes)
@@ -164,12 +164,14 @@ def _strikes(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as services:
         rows = register(services.db, services.operations.view(settings.operation).id)
     if not rows:
-        print("no official warnings or referrals recorded yet")
+        print("no official warnings, referrals or ESOs recorded yet")
     for r in rows:
         warned = ", ".join(f"{w:%d %b}" for w in r.warnings) or "none"
         referred = ", ".join(f"{w:%d %b} ({to})" for w, to in r.referrals) or "none"
         print(f"{r.reference}  {r.description}")
         print(f"    warnings: {len(r.warnings)} ({warned}); referrals: {len(r.referrals)} ({referred})")
+        if r.orders:
+            print(f"    ESO: {'; '.join(o.words() for o in r.orders)}")
         print(f"    next: {r.next_step}")
         if r.exception:
             print(f"    EXCEPTION: {r.exception}")

@@ -24,9 +24,9 @@ from console.dispatch_rules import OutcomeDraft
 from console.registers import SensitiveData
 from console.services import Services
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
-from console.types import ActionResult, CameraView, OperationView, UnitView
+from console.types import CameraView, OperationView, UnitView
 
-R = TypeVar("R", bound=ActionResult)
+R = TypeVar("R")
 
 MAX_WEEKS = 26
 MORNING = time(6, 30)  # a generated night's shift has ended by then
@@ -104,6 +104,16 @@ class CommunityFact:
     reported_at: datetime
 
 
+@dataclass
+class OrderFact:
+    """An ESO's steps as written: (entry, when) of each; ending in words when it ended."""
+
+    applied: tuple[int, datetime]
+    made: tuple[int, datetime] | None = None
+    ended: tuple[int, datetime] | None = None
+    ending: str = ""
+
+
 @dataclass(frozen=True)
 class Person:
     reference: str
@@ -124,6 +134,7 @@ class Ledger:
     responses: list[ResponseFact] = field(default_factory=list)
     community: list[CommunityFact] = field(default_factory=list)
     people: dict[str, Person] = field(default_factory=dict)
+    orders: dict[int, OrderFact] = field(default_factory=dict)
     letters: int = 0
     partner_actions: int = 0
     entries: int = 0  # every record entry the generator's actions wrote
@@ -135,6 +146,7 @@ class _Pools:
     warnings: dict[int, int] = field(default_factory=dict)  # subject id -> official warnings given
     lettered: dict[str, datetime] = field(default_factory=dict)  # VRM -> last letter prepared
     open_actions: dict[int, str] = field(default_factory=dict)  # partner action id -> status
+    eso_steps: list[tuple[datetime, int, str]] = field(default_factory=list)  # (when, order id, step)
 
 
 def demo_vehicles(count: int, rng: random.Random) -> list[VehicleDraft]:
@@ -185,6 +197,7 @@ class WeeksWriter:
         end = self._local(day + timedelta(days=1), 6, self.rng.randint(0, 15))
         on_duty = self.teams if self.rng.random() < 0.7 else self.teams[:1]
         shift = self._count(self.s.shifts.start(self.controller, self.op.id, on_duty, event_time=start))
+        self._eso_steps_due(start)
         units = [u for u in self.s.operations.units(self.op.id) if u.status == "available"]
         free_at = {u.id: start for u in units}
         mean = {1: 5.0, 2: 6.0}.get(tier, 4.5) * self.density
@@ -342,6 +355,7 @@ class WeeksWriter:
                 ]
             if warned == 2:
                 self.pools.warnings[subject_id] = 3
+                self._apply_for_eso(subject_id, at)
                 return [
                     OutcomeDraft("arrest", subject_id=subject_id, detail="Third occasion: loitering; IOM contacted"),
                     OutcomeDraft("referral", subject_id=subject_id, referral_to="iom"),
@@ -387,6 +401,39 @@ class WeeksWriter:
             else:
                 self.pools.open_actions[action_id] = new
 
+    def _apply_for_eso(self, subject_id: int, at: datetime) -> None:
+        """Third occasion: IOM is contacted so the court can make an ESO instead of a fine; the
+        order is made a few days later, sessions every few days, then completed (or, now and then,
+        breached)."""
+        applied = self._count(
+            self.s.support_orders.apply(self.controller, self.op.id, subject_id, when=at + timedelta(hours=2))
+        )
+        order = applied.order_id
+        self.ledger.orders[order] = OrderFact((applied.result.seq, at + timedelta(hours=2)))
+        made = at + timedelta(days=3, hours=3)
+        self.pools.eso_steps.append((made, order, "made"))
+        for n in range(1, 4):
+            self.pools.eso_steps.append((made + timedelta(days=4 * n), order, "session"))
+        ending = "breached" if self.rng.random() < 0.2 else "completed"
+        self.pools.eso_steps.append((made + timedelta(days=13), order, ending))
+
+    def _eso_steps_due(self, until: datetime) -> None:
+        due = sorted(step for step in self.pools.eso_steps if step[0] <= until)
+        self.pools.eso_steps = [step for step in self.pools.eso_steps if step[0] > until]
+        for when, order, step in due:
+            fact = self.ledger.orders[order]
+            if fact.ended is not None:
+                continue  # breached before its sessions were done
+            orders = self.s.support_orders
+            if step == "made":
+                done = self._count(orders.make(self.sergeant, self.op.id, order, when=when))
+                fact.made = (done.result.seq, when)
+            elif step == "session":
+                self._count(orders.session_attended(self.controller, self.op.id, order, when=when))
+            else:
+                done = self._count(orders.end(self.sergeant, self.op.id, order, step, when=when))
+                fact.ended, fact.ending = (done.result.seq, when), step
+
     def _community(self, kind: str, start: datetime, end: datetime) -> None:
         source, text = self.rng.choice(COMPLAINTS if kind == "complaint" else TENSIONS)
         when = start + timedelta(seconds=self.rng.randint(0, int((end - start).total_seconds()) - 1))
@@ -398,7 +445,7 @@ class WeeksWriter:
         self.ledger.community.append(CommunityFact(result.seq, kind, source, when))
 
     # --- small things ----------------------------------------------------------------------------
-    def _count(self, result: R) -> R:
+    def _count(self, result: R) -> R:  # an ActionResult, or a step result holding one
         self.ledger.entries += 1
         return result
 

@@ -93,6 +93,34 @@ class LetterView:
     body: str
 
 
+@dataclass(frozen=True)
+class LetterCandidate:
+    """A vehicle sighting a letter could answer, with what the 28-day rule says of it now."""
+
+    sighting_id: int
+    captured_at: datetime
+    vrm: str
+    vehicle: str  # colour, make and model as tagged
+    location: str
+    last_letter_at: datetime | None  # the vehicle's latest letter, any age
+    rule: str  # in words: "no letter to this vehicle yet", "letter sent 12 days ago: ..."
+    needs_override: bool  # a second letter within 28 days: only a supervisor, with a reason
+
+
+def _described(vehicle: Vehicle) -> str:
+    return " ".join(x for x in (vehicle.colour, vehicle.make, vehicle.model) if x) or "vehicle"
+
+
+def letter_rule(last_letter_at: datetime | None, now: datetime) -> tuple[str, bool]:
+    """What the one-letter-in-28-days rule says of a vehicle now: (words, needs an override)."""
+    if last_letter_at is None:
+        return "no letter to this vehicle yet", False
+    days = (now - last_letter_at).days
+    if now - last_letter_at < LETTER_GAP:
+        return f"letter sent {days} day(s) ago: supervisor's override needed", True
+    return f"last letter {days} days ago: a new letter is allowed", False
+
+
 def default_template() -> str:
     return resources.files("resources").joinpath("templates/warning_letter.txt").read_text(encoding="utf-8")
 
@@ -310,7 +338,7 @@ class LetterService:
             )
             s.add(letter)
             s.flush()
-            described = " ".join(x for x in (vehicle.colour, vehicle.make, vehicle.model) if x) or "vehicle"
+            described = _described(vehicle)
             fields = {
                 "keeper_name": name,
                 "keeper_address": address,
@@ -340,6 +368,62 @@ class LetterService:
             ]
 
         return self._record.perform(actor, "letter.prepare", write, operation_id=operation_id, event_time=now)
+
+    def candidates(self, operation_id: int, now: datetime | None = None, limit: int = 200) -> list[LetterCandidate]:
+        """Vehicle sightings in the prescribed area, from Tier 2 on, that no letter answers yet,
+        newest first. A letter answers its own sighting and every earlier one of its vehicle (the
+        keeper was written to after them), so only sightings since a vehicle's last letter are
+        offered again; the 28-day rule is said for each."""
+        now = now or utc_now()
+        with self._db.read() as s:
+            op = s.get(Operation, operation_id)
+            if op is None:
+                raise LetterError(f"There is no operation {operation_id}")
+            tier_from = s.scalar(
+                select(func.min(Tier.start_date)).where(
+                    Tier.operation_id == operation_id, Tier.number >= LETTERS_FROM_TIER
+                )
+            )
+            if tier_from is None:
+                return []
+            tz = ZoneInfo(op.timezone)
+            since = datetime.combine(tier_from, datetime.min.time(), tz)
+            last = (
+                select(WarningLetter.vehicle_id, func.max(WarningLetter.prepared_at).label("at"))
+                .where(WarningLetter.operation_id == operation_id)
+                .group_by(WarningLetter.vehicle_id)
+                .subquery()
+            )
+            rows = s.execute(
+                select(Sighting, Vehicle, Location.name, last.c.at)
+                .join(Vehicle, Vehicle.id == Sighting.vehicle_id)
+                .outerjoin(Location, Location.id == Sighting.location_id)
+                .outerjoin(last, last.c.vehicle_id == Vehicle.id)
+                .where(
+                    Sighting.operation_id == operation_id,
+                    Sighting.in_prescribed_area.is_(True),
+                    Sighting.captured_at >= since,
+                    (last.c.at.is_(None)) | (Sighting.captured_at > last.c.at),
+                )
+                .order_by(Sighting.captured_at.desc(), Sighting.id.desc())
+                .limit(limit)
+            ).all()
+            found = []
+            for sighting, vehicle, place, last_at in rows:
+                words, override = letter_rule(last_at, now)
+                found.append(
+                    LetterCandidate(
+                        sighting.id,
+                        sighting.captured_at,
+                        vehicle.vrm,
+                        _described(vehicle),
+                        place or "",
+                        last_at,
+                        words,
+                        override,
+                    )
+                )
+            return found
 
     def register(self, operation_id: int) -> list[LetterView]:
         with self._db.read() as s:

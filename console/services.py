@@ -20,6 +20,7 @@ from console.returns import ReturnsService
 from console.settings import Settings
 from console.shift import ShiftService
 from console.sightings import SightingService
+from console.support_orders import SupportOrderService
 from console.views import ViewService
 from storage.db import Database, open_database, upgrade
 
@@ -44,6 +45,7 @@ class Services:
     community: CommunityService
     auth: AuthService
     partner_actions: PartnerActionService
+    support_orders: SupportOrderService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -77,4 +79,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         community=CommunityService(db, record),
         auth=AuthService(db, record),
         partner_actions=PartnerActionService(db, record),
+        support_orders=SupportOrderService(db, record),
     )

@@ -1,7 +1,8 @@
-"""The three-strikes register: every sex worker with official warnings or referrals, their
-dates, and what the policy (console/policy.py, the one place for the rule) allows next. A
-warning with no referral after it is an exception to follow up: every warned person is
-referred to support services (DOMAIN.md)."""
+"""The three-strikes register: every sex worker with official warnings, referrals or an
+Engagement and Support Order, their dates, and what the policy (console/policy.py, the one place
+for the rule) allows next, an ESO in place included. A warning with no referral after it is an
+exception to follow up: every warned person is referred to support services (DOMAIN.md). No
+special-category data here: the register is shown on an ordinary dock."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from console.policy import REFERRAL, WARNING, three_strikes
+from console.support_orders import SEX_WORKER, OrderView, orders_by_subject
 from storage.db import Database
 from storage.models import Outcome, Subject, Tier
-
-SEX_WORKER = "sex_worker"
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,16 @@ class StrikesRow:
     referrals: tuple[tuple[datetime, str], ...]  # when, and to whom
     next_step: str
     exception: str  # "" when in order
+    orders: tuple[OrderView, ...] = ()  # oldest first
+
+    @property
+    def order(self) -> OrderView | None:
+        """The latest ESO, the one the next step depends on."""
+        return self.orders[-1] if self.orders else None
 
 
 def register(db: Database, operation_id: int, today: date | None = None) -> list[StrikesRow]:
-    """Sex-worker subjects with any warning or referral, most warnings first."""
+    """Sex-worker subjects with any warning, referral or ESO, most warnings first."""
     today = today or date.today()
     with db.read() as s:
         tier = s.scalar(
@@ -48,7 +54,12 @@ def register(db: Database, operation_id: int, today: date | None = None) -> list
             )
             .order_by(Outcome.recorded_at)
         ).all()
-        subjects = {x.id: x for x in s.scalars(select(Subject).where(Subject.id.in_({o.subject_id for o in outcomes})))}
+        orders = orders_by_subject(s, operation_id)
+        wanted = {o.subject_id for o in outcomes} | set(orders)
+        subjects = {
+            x.id: x
+            for x in s.scalars(select(Subject).where(Subject.id.in_(wanted), Subject.category_key == SEX_WORKER))
+        }
     warned: dict[int, list[datetime]] = {}
     referred: dict[int, list[tuple[datetime, str]]] = {}
     for o in outcomes:
@@ -59,7 +70,9 @@ def register(db: Database, operation_id: int, today: date | None = None) -> list
     rows = []
     for subject_id, subject in subjects.items():
         warnings, referrals = warned.get(subject_id, []), referred.get(subject_id, [])
-        advice = three_strikes(len(warnings), len(referrals), int(tier or 1), in_prescribed_area=True)
+        held = tuple(orders.get(subject_id, ()))
+        latest = held[-1].state if held else None
+        advice = three_strikes(len(warnings), len(referrals), int(tier or 1), in_prescribed_area=True, order=latest)
         unreferred = [w for w in warnings if not any(r >= w for r, _ in referrals)]
         exception = (
             f"warned on {unreferred[-1]:%d %b %Y} with no referral since: refer to support services"
@@ -75,6 +88,7 @@ def register(db: Database, operation_id: int, today: date | None = None) -> list
                 tuple(referrals),
                 advice.next_step,
                 exception,
+                held,
             )
         )
     rows.sort(key=lambda r: (-len(r.warnings), r.reference))

@@ -82,6 +82,16 @@ def expected_figures(ledger: Ledger, op: OperationView, period: Period) -> Expec
             )
             if c.kind == "complaint":
                 out[("Community complaints by source", SOURCES[c.source])].append(c.seq)
+    for order in ledger.orders.values():
+        if inside(order.applied[1]):
+            out[("ESOs", "Applied for")].append(order.applied[0])
+        if order.made and inside(order.made[1]):
+            out[("ESOs", "Made by the court")].append(order.made[0])
+        if order.ended and inside(order.ended[1]):
+            label = "Completed" if order.ending == "completed" else "Ended otherwise (refused, breached, withdrawn)"
+            out[("ESOs", label)].append(order.ended[0])
+        if order.made and order.made[1] < period.end and (order.ended is None or order.ended[1] >= period.end):
+            out[("ESOs", "In place at the end of the period")].append(order.made[0])
     figures: Expected = {key: (len(seqs), tuple(sorted(seqs))) for key, seqs in out.items()}
     figures.update({key: (n, ()) for key, n in counts.items()})
     if reached:
@@ -120,6 +130,7 @@ def test_a_generated_ten_week_operation_is_reproduced_exactly(ten_weeks: tuple[S
     kinds = {o.kind for o in ledger.outcomes}
     assert {"stop_check", "warning_letter", "official_warning", "referral", "intelligence_submission"} <= kinds
     assert ledger.community and ledger.responses and ledger.letters > 0 and ledger.partner_actions > 0
+    assert any(o.made for o in ledger.orders.values()) and any(o.ended for o in ledger.orders.values())
     periods = [services.returns.period("demo", "week", n) for n in range(1, 11)]
     periods += [services.returns.period("demo", "day", op.start_date + timedelta(days=n)) for n in range(70)]
     periods.append(services.returns.period("demo", "to_date"))

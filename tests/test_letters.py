@@ -170,3 +170,26 @@ def test_letters_from_the_command_line(tmp_path: Path) -> None:
         [*run, "template", "--set", str(bad), "--operator", "sgt.demo"], capture_output=True, text=True, check=False
     )
     assert refused.returncode == 2 and "soliciting" in refused.stderr
+
+
+def test_candidates_are_new_sightings_in_the_area_from_tier_2_with_the_28_day_rule(
+    demo: Services, controller: Actor
+) -> None:
+    oid = op_id(demo)
+    outside = next(c.key for c in demo.operations.cameras(oid) if not c.in_prescribed_area)
+    seen(demo, controller, "KN64 DWA", camera=outside)  # outside the area: never a candidate
+    seen(demo, controller, "YR12 OPL", days_ago=20)  # Tier 1: never a candidate
+    lettered = seen(demo, controller, "LB17 KXR", days_ago=5)
+    four_days_ago = datetime.now(UTC) - timedelta(days=4)
+    demo.letters.prepare(controller, oid, lettered, "Ms B Keeper", "1 High St\nTown", now=four_days_ago)
+    again = seen(demo, controller, "LB17 KXR", days_ago=1)
+    fresh = seen(demo, controller, "OY09 FEU", days_ago=2)
+    found = demo.letters.candidates(oid)
+    assert [c.sighting_id for c in found] == [again, fresh]  # newest first; the lettered one gone
+    first, second = found
+    assert first.vrm == "LB17 KXR" and first.needs_override and first.last_letter_at is not None
+    assert first.rule.startswith("letter sent 4 day(s) ago") and "supervisor" in first.rule
+    assert (second.vrm, second.vehicle, second.needs_override) == ("OY09 FEU", "Silver Ford Focus", False)
+    assert second.rule == "no letter to this vehicle yet" and second.location == "Station Approach"
+    later = demo.letters.candidates(oid, now=datetime.now(UTC) + timedelta(days=25))
+    assert not later[0].needs_override and later[0].rule.startswith("last letter 29 days ago")

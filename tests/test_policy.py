@@ -31,3 +31,18 @@ def test_a_warning_without_a_referral_is_pointed_out() -> None:
     assert not three_strikes(1, 1, tier=2, in_prescribed_area=True).referral_due
     with pytest.raises(ValueError):
         three_strikes(-1, 0, tier=2, in_prescribed_area=True)
+
+
+def test_an_eso_applied_for_or_in_place_holds_the_rule_and_an_ended_one_releases_it() -> None:
+    from console.policy import OrderState, order_caution
+
+    waiting = OrderState(made=False, ended=False, sessions_attended=0, sessions_required=3)
+    running = OrderState(made=True, ended=False, sessions_attended=2, sessions_required=3)
+    done = OrderState(made=True, ended=True, sessions_attended=3, sessions_required=3, ending="completed")
+    assert three_strikes(2, 2, 2, True, waiting).next_step.startswith("ESO applied for, awaiting the court")
+    assert three_strikes(2, 2, 2, True, running).next_step == (
+        "ESO in place: support sessions 2 of 3; no further action under three strikes."
+    )
+    assert three_strikes(2, 2, 2, True, done).next_step.startswith("Last ESO completed. Third occasion")
+    assert three_strikes(2, 2, 2, False, running).next_step.startswith("Outside the prescribed area")
+    assert "only 1 official warning(s)" in order_caution(1) and order_caution(2) == ""

@@ -26,6 +26,11 @@ def warn(demo: Services, controller: Actor, sighting: int, when: datetime, refer
     demo.dispatch.close(controller, oid, tasking, outcomes, event_time=when + timedelta(minutes=20))
 
 
+def strikes_cli(demo: Services) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "console", "--db", demo.settings.db_url, "--operation", "demo", "strikes"]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_the_register_shows_dates_the_next_step_and_a_warning_without_referral(
     demo: Services, controller: Actor
 ) -> None:
@@ -46,10 +51,40 @@ def test_the_register_shows_dates_the_next_step_and_a_warning_without_referral(
     assert row.referrals[0][1].startswith("IOM")
     assert row.next_step.startswith("Third occasion: arrest may be considered")
     assert row.exception.startswith("warned on") and "no referral since" in row.exception
-    out = subprocess.run(
-        [sys.executable, "-m", "console", "--db", demo.settings.db_url, "--operation", "demo", "strikes"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = strikes_cli(demo)
     assert out.returncode == 0 and "EXCEPTION: warned on" in out.stdout and "warnings: 2" in out.stdout
+
+
+def test_esos_are_in_the_register_and_an_order_in_place_changes_the_next_step(
+    demo: Services, controller: Actor
+) -> None:
+    from tests.test_support_orders import new_subject
+
+    oid, esos = op_id(demo), demo.support_orders
+    start = datetime.now(UTC) - timedelta(days=6)
+    demo.shifts.start(controller, oid, ["team-a"], event_time=start)
+    warned, sighting = new_subject(demo, controller, start)
+    warn(demo, controller, sighting, start + timedelta(minutes=5), refer=True)
+    warn(demo, controller, sighting, start + timedelta(days=1), refer=True)
+    order = esos.apply(controller, oid, warned, start + timedelta(days=2)).order_id
+    esos.make(controller, oid, order, start + timedelta(days=3))
+    esos.session_attended(controller, oid, order, start + timedelta(days=4))
+    esos.session_attended(controller, oid, order, start + timedelta(days=5))
+    unwarned, _ = new_subject(demo, controller, start)  # an ESO with no warnings recorded here
+    esos.apply(controller, oid, unwarned, start + timedelta(days=1))
+    rows = {r.subject_id: r for r in register(demo.db, oid)}
+    assert set(rows) == {warned, unwarned}
+    first = rows[warned]
+    assert first.order is not None and "sessions 2 of 3" in first.order.words()
+    assert first.next_step == "ESO in place: support sessions 2 of 3; no further action under three strikes."
+    assert first.exception == ""
+    second = rows[unwarned]
+    assert second.warnings == () and second.next_step.startswith("ESO applied for, awaiting the court")
+    esos.session_attended(controller, oid, order)
+    assert register(demo.db, oid)[0].next_step.startswith("ESO in place: all 3 support sessions attended")
+    esos.end(controller, oid, order, "completed")
+    after = next(r for r in register(demo.db, oid) if r.subject_id == warned)
+    assert after.next_step.startswith("Last ESO completed. Third occasion: arrest may be considered")
+    out = strikes_cli(demo)
+    assert out.returncode == 0 and "ESO: made " in out.stdout and "completed" in out.stdout
+    assert "    ESO: applied " in out.stdout and "next: ESO applied for, awaiting the court" in out.stdout

@@ -37,6 +37,8 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("sightings", "Ctrl+G", "Go to the sightings list (search by VRM or subject)"),
     Shortcut("returns", "Ctrl+Shift+R", "Go to the returns: tonight, this week, the operation to date"),
     Shortcut("partner_actions", "Ctrl+Shift+A", "Go to the partner actions: findings given to partners, overdue ones"),
+    Shortcut("letters", "Ctrl+Shift+L", "Go to the warning letters: prepare, register, print"),
+    Shortcut("strikes", "Ctrl+Shift+K", "Go to the three-strikes register and ESOs"),
     Shortcut("wall", "Ctrl+W", "Go to the video wall"),
     Shortcut("community", "Ctrl+Shift+C", "Record a community complaint or tension note"),
     Shortcut("audit", "Ctrl+Shift+U", "Go to the audit trail (auditors and supervisors)"),

@@ -16,6 +16,7 @@ from widgets.board import DispatchBoard
 from widgets.camera_list import CameraList, WallBar
 from widgets.help_overlay import HelpOverlay
 from widgets.keymap import KEYMAP, WINDOW, key_sequence
+from widgets.letters_view import LettersView
 from widgets.lock_bar import LockBar
 from widgets.partner_actions_view import PartnerActionsView
 from widgets.record_view import RecordModel, RecordView
@@ -23,10 +24,11 @@ from widgets.registers_view import RegistersView
 from widgets.returns_view import ReturnsView
 from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
+from widgets.strikes_view import StrikesView
 from widgets.tag_panel import TagPanel
 from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
 
-LAYOUT_VERSION = 5  # 5: audit trail and partner-action docks
+LAYOUT_VERSION = 5  # 5: audit trail, partner actions, letters and three-strikes docks
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +93,15 @@ class MainWindow(QMainWindow):
             "Partner actions", "partnerActionsDock", self.partner_actions, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.returns_dock, self.partner_actions_dock)
+        # Warning letters and the three-strikes register (Tier 2 on), beside the returns.
+        self.letters = LettersView()
+        self.letters_dock = self._dock("Letters", "lettersDock", self.letters, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.strikes = StrikesView()
+        self.strikes_dock = self._dock(
+            "Three strikes", "strikesDock", self.strikes, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.returns_dock, self.letters_dock)
+        self.tabifyDockWidget(self.letters_dock, self.strikes_dock)
         self.record_dock.raise_()
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
@@ -129,7 +140,9 @@ class MainWindow(QMainWindow):
             "board": self._focus_board,
             "sightings": self._focus_sightings,
             "returns": self._focus_returns,
-            "partner_actions": self._focus_partner_actions,
+            "partner_actions": lambda: self._focus_dock(self.partner_actions_dock, self.partner_actions.table),
+            "letters": lambda: self._focus_dock(self.letters_dock, self.letters.candidate_table),
+            "strikes": lambda: self._focus_dock(self.strikes_dock, self.strikes.table),
             "wall": self.wall.setFocus,
             "layout.reset": self.reset_layout,
             "wall.cameras": self._focus_cameras,
@@ -209,14 +222,12 @@ class MainWindow(QMainWindow):
 
     def _focus_audit(self) -> None:
         if self._audit_allowed:
-            self.audit_dock.show()
-            self.audit_dock.raise_()
-            self.audit.text.setFocus()
+            self._focus_dock(self.audit_dock, self.audit.text)
 
-    def _focus_partner_actions(self) -> None:
-        self.partner_actions_dock.show()
-        self.partner_actions_dock.raise_()
-        self.partner_actions.table.setFocus()
+    def _focus_dock(self, dock: QDockWidget, focus: QWidget) -> None:
+        dock.show()
+        dock.raise_()
+        focus.setFocus()
 
     def _focus_cameras(self) -> None:
         self.camera_dock.show()

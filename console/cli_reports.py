@@ -136,6 +136,7 @@ def _blocked(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _returns(args: argparse.Namespace, settings: Settings) -> int:
+    from console.dashboard import build_dashboard
     from console.returns import to_csv, to_json, write_pdf, write_text
 
     if args.format == "pdf" and args.out is None:
@@ -144,9 +145,13 @@ def _returns(args: argparse.Namespace, settings: Settings) -> int:
         kind, value = (
             ("day", args.day) if args.day else ("week", args.week) if args.week is not None else ("to_date", None)
         )
-        report = services.returns.build(settings.operation, services.returns.period(settings.operation, kind, value))
-    if args.format == "pdf":
-        write_pdf(report, args.out)
+        period = services.returns.period(settings.operation, kind, value)
+        report = services.returns.build(settings.operation, period)
+        dashboard = build_dashboard(services.db, settings.operation, period) if args.format == "pdf" else None
+    if dashboard is not None:
+        from widgets.dashboard import chart_images  # Qt only when a PDF is wanted
+
+        write_pdf(report, args.out, chart_images(dashboard))
         print(f"return written to {args.out}")
         return EXIT_OK
     text = to_csv(report) if args.format == "csv" else json.dumps(to_json(report), indent=2) + "\n"

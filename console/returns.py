@@ -461,8 +461,9 @@ def to_csv(report: Return) -> str:
     return out.getvalue()
 
 
-def write_pdf(report: Return, path: Path) -> None:
-    """The return as a printable table (Qt's PDF writer)."""
+def write_pdf(report: Return, path: Path, charts: Sequence[tuple[str, Any]] = ()) -> None:
+    """The return as a printable table (Qt's PDF writer), then ``charts``: (title, QImage) as
+    widgets.dashboard.chart_images draws them (on the GUI thread: a worker may write the PDF)."""
     from widgets.returns_pdf import render_return  # Qt only when a PDF is wanted
 
     body = to_json(report)
@@ -474,7 +475,7 @@ def write_pdf(report: Return, path: Path) -> None:
         ("Record head", f"{report.head.count} entries, {report.head.hash}"),
     ]
     rows = [(f.section, f.label, f"{f.value:g} {f.unit}".strip()) for f in report.figures]
-    render_return(path, f"Sentinel Console: {report.period.label}", facts, rows)
+    render_return(path, f"Sentinel Console: {report.period.label}", facts, rows, charts)
 
 
 def write_text(text: str, path: Path) -> None:

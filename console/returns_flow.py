@@ -1,6 +1,7 @@
-"""The Returns dock at the console: the figures are counted in a worker (never on the GUI
-thread), again when the record changes (at most every few seconds), and a figure's entries are
-read back on demand; CSV and PDF go to a file the controller picks."""
+"""The Returns dock at the console: the figures and the charts' dashboard are counted in a worker
+(never on the GUI thread), again when the record changes (at most every few seconds), and a
+figure's entries are read back on demand; CSV and PDF (with the charts) go to a file the
+controller picks."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog
 
+from console.dashboard import Dashboard, build_dashboard
 from console.record import utc_now
-from console.returns import Return, to_csv, write_pdf, write_text
+from console.returns import Period, Return, to_csv, write_pdf, write_text
 from console.services import Services
 from console.tasks import Tasks
 from console.types import EntryView
+from widgets.dashboard import chart_images
 from widgets.main_window import MainWindow
 
 log = logging.getLogger("sentinel.returns")
@@ -30,6 +33,7 @@ class ReturnsFlow(QObject):
         self.operation = operation
         self.tz = ZoneInfo(timezone)
         self.report: Return | None = None
+        self.dashboard: Dashboard | None = None
         self._choice = ("day", 0)
         self._recount = QTimer(self)
         self._recount.setSingleShot(True)
@@ -53,21 +57,25 @@ class ReturnsFlow(QObject):
         kind, offset = self._choice
         s, name, tz = self.services, self.operation, self.tz
 
-        def count() -> Return:
+        def chosen() -> Period:
             now = utc_now()
             local = now.astimezone(tz)
             op = s.operations.view(name)
             tonight = (local - timedelta(hours=op.night_starts_hour)).date()
             if kind == "day":
-                return s.returns.build(name, s.returns.period(name, "day", tonight + timedelta(days=offset)))
+                return s.returns.period(name, "day", tonight + timedelta(days=offset))
             if kind == "week":
-                number = (tonight - op.start_date).days // 7 + 1 + offset
-                return s.returns.build(name, s.returns.period(name, "week", max(1, number)))
-            return s.returns.build(name, s.returns.period(name, "to_date", now=now))
+                return s.returns.period(name, "week", max(1, (tonight - op.start_date).days // 7 + 1 + offset))
+            return s.returns.period(name, "to_date", now=now)
+
+        def count() -> tuple[Return, Dashboard]:
+            period = chosen()
+            return s.returns.build(name, period), build_dashboard(s.db, name, period)
 
         self.tasks.submit(count, self._show, self._failed)
 
-    def _show(self, report: Return) -> None:
+    def _show(self, result: tuple[Return, Dashboard]) -> None:
+        report, self.dashboard = result
         self.report = report
         p = report.period
         start, end = p.start.astimezone(self.tz), p.end.astimezone(self.tz)
@@ -75,6 +83,7 @@ class ReturnsFlow(QObject):
         counted = report.generated_at.astimezone(self.tz)
         head = f"Record head: {report.head.count} entries, {report.head.hash[:16]}…  (counted {counted:%H:%M:%S})"
         self.window.returns.show_return(title, head, report.figures)
+        self.window.returns.show_dashboard(self.dashboard)
 
     def _entries(self, seqs: tuple[int, ...]) -> None:
         record = self.services.record
@@ -97,12 +106,14 @@ class ReturnsFlow(QObject):
         if not chosen:
             return
         path = Path(chosen)
+        # Qt draws charts on the GUI thread only: the pictures are made here, the PDF in the worker.
+        charts = chart_images(self.dashboard) if kind == "pdf" and self.dashboard is not None else []
 
         def write() -> Path:
             if kind == "csv":
                 write_text(to_csv(report), path)
             else:
-                write_pdf(report, path)
+                write_pdf(report, path, charts)
             return path
 
         self.tasks.submit(write, lambda p: self.window.returns.show_message(f"Saved to {p}"), self._failed)

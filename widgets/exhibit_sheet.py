@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtWidgets import QApplication
 
 
 def sheet_time(iso: str) -> str:
@@ -73,10 +74,11 @@ def sheet_from_manifest(manifest: dict[str, Any], manifest_sha256: str, handover
 
 
 def ensure_gui() -> None:
-    """QPdfWriter needs a GUI application (fonts); the command line has none."""
+    """QPdfWriter needs a GUI application (fonts), and the return's charts a widgets one; the
+    command line has neither."""
     if QGuiApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        QGuiApplication(["sentinel-console"])
+        QApplication(["sentinel-console"])
 
 
 class PdfPage:

@@ -1,5 +1,6 @@
 """The Returns dock: tonight's return, a week's performance or the operation to date, as
-figures; select a figure to see exactly the record entries behind it; export CSV or print PDF."""
+figures (select one to see exactly the record entries behind it) and as charts; export CSV or
+print PDF."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from widgets.dashboard import DashboardView
+from widgets.dashboard_charts import DashboardData
 from widgets.tables import RowsModel, rows_table
 
 # (words, kind, offset): the periods offered; the console turns them into dates and weeks.
@@ -84,11 +88,15 @@ class ReturnsView(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.charts = DashboardView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(split, "Figures")
+        self.tabs.addTab(self.charts, "Charts")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.head)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.tabs, 1)
         self.period.currentIndexChanged.connect(lambda _: self.ask())
         self.table.selectionModel().currentRowChanged.connect(self._on_row)
         self.csv.clicked.connect(lambda: self.export_requested.emit("csv"))
@@ -106,6 +114,9 @@ class ReturnsView(QWidget):
         self.model.set_rows(figures)
         if current.isValid() and current.row() < len(figures):
             self.table.setCurrentIndex(self.model.index(current.row(), 0))
+
+    def show_dashboard(self, dashboard: DashboardData) -> None:
+        self.charts.show_dashboard(dashboard)
 
     def _on_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid() or current.row() >= len(self.model.rows):

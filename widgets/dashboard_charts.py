@@ -114,7 +114,9 @@ class Chart:
         self.theme = theme
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setBackground(theme.background)
-        self.widget.setMinimumSize(320, 220)
+        # Small enough that the tabbed bottom docks never squeeze the board; float or enlarge the
+        # Returns dock to read the charts at length.
+        self.widget.setMinimumSize(240, 120)
         self.plot = self.widget.addPlot(row=0, col=0)
         if theme.titles:
             self.plot.setTitle(self.title, color=theme.text, size=f"{theme.font_pt * 1.25:g}pt", bold=True)

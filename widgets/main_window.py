@@ -103,6 +103,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.returns_dock, self.letters_dock)
         self.tabifyDockWidget(self.letters_dock, self.strikes_dock)
         self.record_dock.raise_()
+        # The board and the tag panel run the full height on the right (the bottom docks stop at
+        # them), so the tabbed panels below the wall never squeeze the board.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.status = ConsoleStatusBar()
         self.setStatusBar(self.status)
         self.help_overlay = HelpOverlay(self)

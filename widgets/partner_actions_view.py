@@ -31,7 +31,7 @@ _Index = QModelIndex | QPersistentModelIndex
 OVERDUE_BACK, OVERDUE_TEXT = QColor("#7a1518"), QColor("#ffffff")
 REVIEW_TEXT = QColor("#e3b341")
 CLOSED_TEXT = QColor("#8b949e")
-FINDING, LAST_REVIEW = 1, 7  # columns
+FINDING, LOCATION, PARTNER, OWNER, LAST_REVIEW = 1, 2, 3, 4, 7  # columns
 
 
 class ActionRow(Protocol):
@@ -129,8 +129,8 @@ class PartnerActionsModel(RowsModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == FINDING:
-            return row.finding
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (FINDING, LOCATION, PARTNER, OWNER):
+            return super().data(index, Qt.ItemDataRole.DisplayRole)  # the whole of an elided cell
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == LAST_REVIEW:
             return _review_tip(row)
         return super().data(index, role)
@@ -157,6 +157,10 @@ class PartnerActionsView(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(FINDING, QHeaderView.ResizeMode.Stretch)
+        # Where, who and by whom are short enough elided; the finding is what the meeting reads.
+        for column, width in ((LOCATION, 130), (PARTNER, 150), (OWNER, 130)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, width)
         self.raise_button = QPushButton("Raise…")
         self.review_button = QPushButton("Review…")
         self.review_button.setEnabled(False)

@@ -246,9 +246,16 @@ class ConsoleSession:
         window = self.window
 
         def show() -> None:
-            window.wall.show_recording({k: (v.recording, v.words) for k, v in rec.states().items()})
+            states = rec.states()
+            window.wall.show_recording({k: (v.recording, v.words) for k, v in states.items()})
             disk = rec.disk
-            if disk is not None and disk.warning:
+            full = sorted(k for k, v in states.items() if not v.recording and "disk full" in v.words)
+            if full:  # an alarm, not a hint: tags and the record carry on, the footage does not
+                window.status.show_recording_warning(
+                    f"RECORDING STOPPED: recording disk full ({len(full)} camera(s)); free space or "
+                    "set SENTINEL_RECORDING_LIMIT_GB"
+                )
+            elif disk is not None and disk.warning:
                 window.status.show_recording_warning(disk.words)
             elif rec.last_problem:
                 window.status.show_recording_warning(rec.last_problem)

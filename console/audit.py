@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 
 from console.access import require
 from console.record import RecordService
+from console.text import clean_text
 from console.types import Actor, EntryView
 from storage.models import RecordEntry
 
@@ -51,13 +52,15 @@ def _kinds(group: str) -> ColumnElement[bool]:
 def audit_entries(record: RecordService, actor: Actor, where: AuditFilter, limit: int = 1000) -> list[EntryView]:
     require(actor, "audit.read")
     query = select(RecordEntry).where(_kinds(where.group))
-    if where.operator.strip():
-        query = query.where(RecordEntry.operator == where.operator.strip().lower())
+    # Typed words are checked as free text is: PostgreSQL refuses a NUL with a driver error.
+    operator = clean_text(where.operator, "The operator", 60)
+    if operator:
+        query = query.where(RecordEntry.operator == operator.lower())
     if where.since is not None:
         query = query.where(RecordEntry.event_time >= where.since)
     if where.until is not None:
         query = query.where(RecordEntry.event_time < where.until)
-    text = where.text.strip()[:TEXT_LIMIT]
+    text = clean_text(where.text.strip()[:TEXT_LIMIT], "The search", TEXT_LIMIT)
     if text:
         query = query.where(func.lower(RecordEntry.text).contains(text.lower(), autoescape=True))
     return record.query(query.order_by(RecordEntry.seq.desc()).limit(limit))

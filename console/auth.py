@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from console.access import Role
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
+from console.text import TextError, clean_text
 from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import Operator, OperatorSecret
@@ -29,6 +30,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P, KEY_BYTES = 2**14, 8, 1, 32  # about 16 MiB and 50
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_LENGTH, MAX_LENGTH = 10, 200
+LOGIN_LIMIT = 60  # the width of operator.login
 LOGIN_LIMIT = 60
 
 
@@ -153,10 +155,14 @@ class AuthService:
     # --- logging in and out ------------------------------------------------------------------------
     def login(self, login: str, password: str, console_id: str, now: datetime | None = None) -> Actor:
         """The operator, logged in (a record entry), or LoginError after recording the failure."""
-        typed = login.strip().lower()
+        try:
+            typed = clean_text(login, "The login name", LOGIN_LIMIT).lower()
+        except TextError:
+            # No operator has such a name; never asked of the database (PostgreSQL refuses a NUL).
+            typed = ""
         now = now or utc_now()
         with self._db.read() as s:
-            row = s.scalars(select(Operator).where(Operator.login == typed)).first()
+            row = s.scalars(select(Operator).where(Operator.login == typed)).first() if typed else None
             secret = s.get(OperatorSecret, row.id) if row is not None else None
             stored = secret.password_hash if secret else ""
             locked = secret.locked_until if secret else None

@@ -59,6 +59,9 @@ README = "README.txt"
 FORMAT = "sentinel-exhibit/1"
 MAX_RANGE = timedelta(hours=24)
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}")
+# Names Windows keeps for devices, with or without an extension ("NUL.txt" is the device too):
+# a package may be copied to a Windows machine for court, where such a folder cannot be opened.
+_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Share of each camera's export time: the master is a copy, the working copy an encode.
 MASTER_SHARE = 0.1
 
@@ -155,16 +158,23 @@ def _offset_words(moment: datetime) -> str:
 
 
 def check_reference(reference: str) -> str:
+    """The exhibit reference as it is recorded, or ExportError saying why it cannot be one."""
     ref = reference.strip()
     if not _REFERENCE.fullmatch(ref):
         raise ExportError(
             "An exhibit reference is 1 to 40 letters, digits and / _ . - (starting with a letter or digit), "
             f"not {reference!r}"
         )
+    if _WINDOWS_RESERVED.fullmatch(folder_name(ref)):
+        raise ExportError(f"{ref} is a name Windows keeps for a device; choose another exhibit reference")
+    if ref.endswith("."):
+        # Windows drops a trailing dot, so "AB/1." would open the folder of "AB/1".
+        raise ExportError("An exhibit reference cannot end with a dot")
     return ref
 
 
 def folder_name(reference: str) -> str:
+    """The package folder's name for a checked reference: one path component (no / in it)."""
     return reference.replace("/", "_")
 
 

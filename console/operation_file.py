@@ -8,17 +8,58 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from console.text import control_problem
 
 ROLES = ("controller", "supervisor", "auditor", "administrator")
 UNIT_KINDS = ("plain_clothes", "uniformed", "other")
 CAMERA_KINDS = ("rtsp", "mjpeg", "file", "v4l2", "demo")
 CATEGORY_KINDS = ("person", "vehicle", "activity", "environment")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+# The longest value each text setting may have: the width of its database column, so a long
+# value is refused here with its line rather than by PostgreSQL halfway through the import.
+MAX_LENGTHS: dict[tuple[str, str], int] = {
+    ("operation", "name"): 120,
+    ("operation", "title"): 200,
+    ("operation", "timezone"): 64,
+    ("operation", "authorisation_ref"): 120,
+    ("tiers", "name"): 200,
+    ("categories", "key"): 60,
+    ("categories", "label"): 120,
+    ("categories", "subject_prefix"): 8,
+    ("locations", "key"): 60,
+    ("locations", "name"): 200,
+    ("cameras", "key"): 60,
+    ("cameras", "name"): 200,
+    ("cameras", "username"): 200,
+    ("cameras", "password"): 200,
+    ("teams", "key"): 60,
+    ("teams", "name"): 120,
+    ("units", "call_sign"): 30,
+    ("officers", "collar_number"): 30,
+    ("officers", "name"): 120,
+    ("operators", "login"): 60,
+    ("operators", "name"): 120,
+}
+MAX_TEXT = 4000  # settings kept in unbounded columns (descriptions, URLs)
+MULTILINE = {("operation", "prescribed_area"), ("operation", "lawful_basis")}
+MAX_TIER = 99
+# What each camera kind may open. A camera's URL goes to FFmpeg, which also reads local files
+# and other protocols (file:, concat:, subfile:): only the kind's own schemes are let through.
+# A file camera may name a Windows path, whose drive letter reads as a one-letter scheme. Demo
+# cameras play the console's own clips and never open their URL, so any URL does for them.
+URL_SCHEMES: dict[str, tuple[str, ...]] = {
+    "rtsp": ("rtsp", "rtsps"),
+    "mjpeg": ("http", "https"),
+    "file": ("", "file"),
+    "v4l2": ("",),
+}
 
 
 class OperationFileError(ValueError):
@@ -118,24 +159,65 @@ class OperationSpec:
 
 
 def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """(url without user:password, username, password) — credentials never stay in the URL."""
+    """(url without user:password, username, password) — credentials never stay in the URL.
+
+    The credentials come back decoded (``p%40ss`` is the password ``p@ss``): the capture side
+    encodes them again when it opens the stream. ValueError if the URL's host or port is
+    malformed."""
     parts = urlsplit(url)
     if parts.username is None and parts.password is None:
         return url, None, None
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), parts.username, parts.password
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    user = None if parts.username is None else unquote(parts.username)
+    password = None if parts.password is None else unquote(parts.password)
+    return urlunsplit(parts._replace(netloc=netloc)), user, password
 
 
 def redact_url(url: str) -> str:
     """The URL as it may appear in a log or on screen: any credentials replaced."""
-    clean, user, password = split_credentials(url)
+    try:
+        clean, user, password = split_credentials(url)
+    except ValueError:
+        # Malformed, so no parser can be trusted to find the credentials: hide all before the host.
+        return re.sub(r"//[^/\s]*@", "//***@", url)
     if user is None and password is None:
         return clean
     parts = urlsplit(clean)
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc))
+
+
+def url_problem(kind: str, url: str) -> str:
+    """Why ``url`` cannot be a stream of a ``kind`` camera, in a few words; "" when it can."""
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        return "a camera URL has no spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it checks the port
+    except ValueError:
+        # Not the parser's words: for rtsp://user:pa/ss@host they quote the password as the port.
+        return "not a valid URL: check the host and port (in a password write / @ : as %2F %40 %3A)"
+    if kind not in URL_SCHEMES:
+        return ""  # a demo camera, or a kind refused on its own line
+    allowed = URL_SCHEMES[kind]
+    scheme = parts.scheme.lower()
+    if scheme in allowed or (kind == "file" and len(scheme) == 1):
+        return ""
+    wanted = " or ".join(f"{x}://" for x in allowed if x) or "a device path or number"
+    if kind == "file":
+        wanted = "a file path or file://"
+    return f"a {kind} camera's URL starts with {wanted}, not {scheme + ':' if scheme else 'a path'}"
+
+
+def _text_problem(section: str, key: str, value: str) -> str:
+    """Why a text setting is refused ("" if it is not): longer than its column, or holding a
+    control character (a NUL is refused by PostgreSQL; the others are slips nobody can see)."""
+    limit = MAX_LENGTHS.get((section, key), MAX_TEXT)
+    if len(value) > limit:
+        return f"is {len(value)} characters long; the limit is {limit}"
+    return control_problem(value, multiline=(section, key) in MULTILINE)
 
 
 class _Lines:
@@ -189,14 +271,20 @@ class _Reader:
         value = table[key]
         if kind is int and isinstance(value, bool):
             value = "bool"  # bool is an int in Python; refuse it
+        if kind is date and isinstance(value, datetime):
+            value = value.isoformat()  # a datetime is a date in Python; refuse it, not compare it
         if not isinstance(value, kind):
-            self.problem(section, index, key, f"must be {kind.__name__}, got {value!r}")
+            shown = "something else" if key == "password" else repr(value)  # a password is never repeated
+            self.problem(section, index, key, f"must be {kind.__name__}, got {shown}")
             return None
         if choices and value not in choices:
             self.problem(section, index, key, f"{value!r} is not one of: {', '.join(choices)}")
             return None
         if isinstance(value, str) and not choices and default is ... and not value.strip():
             self.problem(section, index, key, "must not be empty")
+            return None
+        if isinstance(value, str) and (why := _text_problem(section, key, value)):
+            self.problem(section, index, key, why)
             return None
         return value
 
@@ -212,6 +300,8 @@ def parse_operation(text: str) -> OperationSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise OperationFileError([f"not valid TOML: {exc}"]) from exc
+    except RecursionError as exc:  # tomllib reads nested arrays and tables recursively
+        raise OperationFileError(["not valid TOML: arrays or tables nested too deeply"]) from exc
     r = _Reader(text)
     r.known_keys(
         data,
@@ -242,6 +332,11 @@ def parse_operation(text: str) -> OperationSpec:
     )
     name = r.get(op, "operation", None, "name", str)
     start = r.get(op, "operation", None, "start_date", date)
+    # Read with the rest, before the problems are counted: a wrong value here is a problem too.
+    title = r.get(op, "operation", None, "title", str, "")
+    area = r.get(op, "operation", None, "prescribed_area", str, "")
+    basis = r.get(op, "operation", None, "lawful_basis", str, "")
+    authorisation = r.get(op, "operation", None, "authorisation_ref", str, "")
     tz = r.get(op, "operation", None, "timezone", str, "Europe/London")
     if isinstance(tz, str):
         try:
@@ -297,6 +392,9 @@ def parse_operation(text: str) -> OperationSpec:
         )
     unique("tiers", "number", [(i, t.number) for i, t in tiers])
     for i, tier in tiers:
+        if isinstance(tier.number, int) and not 1 <= tier.number <= MAX_TIER:
+            r.problem("tiers", i, "number", f"must be from 1 to {MAX_TIER}")
+    for i, tier in tiers:
         if isinstance(start, date) and isinstance(tier.start_date, date) and tier.start_date < start:
             r.problem("tiers", i, "start_date", "a tier cannot start before the operation")
 
@@ -333,22 +431,30 @@ def parse_operation(text: str) -> OperationSpec:
             i,
             {"key", "name", "kind", "main_url", "sub_url", "location", "recording", "username", "password"},
         )
+        kind = r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS)
         main = r.get(cam, "cameras", i, "main_url", str)
         sub = r.get(cam, "cameras", i, "sub_url", str, "")
         user = r.get(cam, "cameras", i, "username", str, None)
         password = r.get(cam, "cameras", i, "password", str, None)
-        if isinstance(main, str):
-            main, u, p = split_credentials(main)
-            user, password = user or u, password or p
-        if isinstance(sub, str) and sub:
-            sub, u, p = split_credentials(sub)
+        urls: dict[str, str] = {}
+        for url_key, url in (("main_url", main), ("sub_url", sub)):
+            if not isinstance(url, str) or not url:
+                continue
+            why = url_problem(kind or "", url)
+            if why:
+                r.problem("cameras", i, url_key, why)
+                continue
+            urls[url_key], u, p = split_credentials(url)
+            for what, found in (("username", u), ("password", p)):
+                if found is not None and len(found) > MAX_LENGTHS["cameras", what]:
+                    r.problem("cameras", i, url_key, f"the {what} in the URL is too long")
             user, password = user or u, password or p
         spec_c = CameraSpec(
             key=r.get(cam, "cameras", i, "key", str),
             name=r.get(cam, "cameras", i, "name", str),
-            kind=r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS),
-            main_url=main,
-            sub_url=sub,
+            kind=kind,
+            main_url=urls.get("main_url", main),
+            sub_url=urls.get("sub_url", sub),
             location=r.get(cam, "cameras", i, "location", str, ""),
             recording=r.get(cam, "cameras", i, "recording", bool, True),
             username=user,
@@ -417,12 +523,12 @@ def parse_operation(text: str) -> OperationSpec:
         raise OperationFileError(r.problems)
     return OperationSpec(
         name=name,
-        title=r.get(op, "operation", None, "title", str, ""),
+        title=title,
         start_date=start,
         timezone=tz,
-        prescribed_area=r.get(op, "operation", None, "prescribed_area", str, ""),
-        lawful_basis=r.get(op, "operation", None, "lawful_basis", str, ""),
-        authorisation_ref=r.get(op, "operation", None, "authorisation_ref", str, ""),
+        prescribed_area=area,
+        lawful_basis=basis,
+        authorisation_ref=authorisation,
         night_starts_hour=night,
         welfare_check_minutes=welfare,
         segment_seconds=segment,

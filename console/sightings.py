@@ -41,6 +41,7 @@ from video.stills import Box, encode_stills
 STOP_CHECK = "stop_check"
 WARNING_LETTER = "warning_letter"
 SEARCH_MIN = 3
+SEARCH_MAX = 500  # the longest text searched: a subject's description
 # Above this many matching vehicles or subjects a search filters by sub-query instead of by ids.
 _MATCH_IDS_MAX = 2000
 
@@ -195,7 +196,9 @@ class SightingService:
         query = select(Subject).where(Subject.operation_id == operation_id)
         if category_key:
             query = query.where(Subject.category_key == category_key)
-        fragment = text.strip()
+        # Checked as typed text is: no stored text holds a control character, and PostgreSQL
+        # refuses a NUL outright, so one typed is refused with a message, not a driver error.
+        fragment = clean_text(text, "The search", SEARCH_MAX)
         if fragment:
             like = f"%{_escape_like(fragment.lower())}%"
             query = query.where(
@@ -483,7 +486,7 @@ class SightingService:
             query = query.where(Sighting.captured_at >= where.since)
         if where.until is not None:
             query = query.where(Sighting.captured_at < where.until)
-        fragment = where.text.strip()
+        fragment = clean_text(where.text, "The search", SEARCH_MAX)  # as in search_subjects
         with self._db.read() as s:
             if fragment:
                 query = query.where(self._text_match(s, operation_id, fragment))

@@ -103,7 +103,9 @@ class CameraSource:
         return [s for spec in (self.main, self.sub) if spec for s in spec.secrets()]
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+# Up to the last @ before the path: a password typed with a bare @ in it (rtsp://u:p@ss@host)
+# is hidden whole, as URL parsers read it, not only up to its first @.
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s]*@")
 
 
 def redact_url(url: str) -> str:

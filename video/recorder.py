@@ -300,7 +300,7 @@ class CameraRecorder:
             jumped = step < -0.001 or step > MAX_TIMESTAMP_JUMP_S
             full = packet.is_keyframe and seg.local_seconds(packet) >= self.job.segment_seconds
             if jumped or full:
-                self._close_segment()
+                self._close_segment(raise_errors=True)  # a disk full ends this pass: wait, retry
                 seg = None
         if seg is None:
             if not packet.is_keyframe:
@@ -331,7 +331,9 @@ class CameraRecorder:
             self.stop.wait(wait)
         return wall + timedelta(seconds=offset)
 
-    def _close_segment(self) -> None:
+    def _close_segment(self, raise_errors: bool = False) -> None:
+        """Close the open segment. A failure (disk full) is either raised, to end the pass with
+        its reason, or told as the stream lost at the segment's end."""
         seg, self.segment = self.segment, None
         if seg is None:
             return
@@ -339,7 +341,12 @@ class CameraRecorder:
             closed = seg.close(self.job.camera_key)
         except (av.error.FFmpegError, OSError) as error:
             log.error("recording %s: closing %s failed: %s", self.job.camera_name, seg.relative, error)
-            self.emit(StreamLost(self.job.camera_key, seg.ends_at, self._words(error)))
+            self.last_end = seg.ends_at
+            if raise_errors:
+                raise
+            if not self.lost:
+                self.lost = True
+                self.emit(StreamLost(self.job.camera_key, seg.ends_at, self._words(error)))
             return
         self.last_end = closed.ends_at
         self.emit(closed)

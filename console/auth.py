@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.access import Role
+from console.access import Role, can
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.text import TextError, clean_text
 from console.types import ActionResult, Actor
@@ -133,7 +133,7 @@ class AuthService:
     def set_password(self, actor: Actor, login: str, password: str, current: str = "") -> ActionResult:
         """An administrator sets anyone's password; an operator changes their own with the current one."""
         own = actor.login == login
-        if not own and actor.role != Role.ADMINISTRATOR:
+        if not own and not can(actor, "operators.manage"):
             raise LoginError("Only an administrator sets another operator's password")
         check_new_password(login, password)
         stored = hash_password(password)

@@ -31,7 +31,7 @@ class OutcomeDialog(QDialog):
         super().__init__(parent)
         self.tier = tier  # the tier in force; 0 when not known (no policy notes)
         self.setWindowTitle("Close tasking")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(820)  # the longest outcome with a VRM or reference beside it, in two columns
         title = QLabel(heading)
         title.setObjectName("panelHeading")
         title.setWordWrap(True)

@@ -15,7 +15,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from console.access import can, require
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
+from console.tiers import tier_on
 from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import (
@@ -170,16 +171,6 @@ def _clean(text: str, limit: int, what: str) -> str:
     return cleaned
 
 
-def _tier_on(s: Session, operation_id: int, day: date) -> int:
-    number = s.scalar(
-        select(Tier.number)
-        .where(Tier.operation_id == operation_id, Tier.start_date <= day)
-        .order_by(Tier.start_date.desc())
-        .limit(1)
-    )
-    return int(number or 1)
-
-
 class LetterService:
     def __init__(self, db: Database, record: RecordService) -> None:
         self._db = db
@@ -287,7 +278,7 @@ class LetterService:
             problems = []
             if not sighting.in_prescribed_area:
                 problems.append("the vehicle was seen outside the prescribed area")
-            tier = _tier_on(s, operation_id, seen.date())
+            tier = tier_on(s, operation_id, seen.date())
             if tier < LETTERS_FROM_TIER:
                 problems.append(f"warning letters start at Tier {LETTERS_FROM_TIER}; the sighting was in Tier {tier}")
             last = s.scalar(

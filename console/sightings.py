@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
 from console.record import ActionContext, EntryDraft, RecordService, new_action_id
 from console.text import clean_text
+from console.tiers import tier_on
 from console.types import ActionResult, Actor
 from console.vrm import check_vrm, compact
 from storage.db import Database
@@ -27,13 +28,11 @@ from storage.models import (
     Camera,
     Category,
     Location,
-    Operation,
     Operator,
     Outcome,
     RecordEntry,
     Sighting,
     Subject,
-    Tier,
     Vehicle,
 )
 from video.stills import Box, encode_stills
@@ -623,14 +622,4 @@ def _subject_history(s: Session, operation_id: int, subject_id: int, in_prescrib
 
 
 def _tier_number(s: Session, operation_id: int) -> int:
-    today = date.today()
-    number = s.scalar(
-        select(Tier.number)
-        .where(Tier.operation_id == operation_id, Tier.start_date <= today)
-        .order_by(Tier.start_date.desc())
-        .limit(1)
-    )
-    if number is None:
-        op = s.get(Operation, operation_id)
-        return 1 if op is not None else 0
-    return int(number)
+    return tier_on(s, operation_id, date.today())

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from console.policy import REFERRAL, WARNING, three_strikes
 from console.support_orders import SEX_WORKER, OrderView, orders_by_subject
+from console.tiers import tier_on
 from storage.db import Database
-from storage.models import Outcome, Subject, Tier
+from storage.models import Outcome, Subject
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,7 @@ def register(db: Database, operation_id: int, today: date | None = None) -> list
     """Sex-worker subjects with any warning, referral or ESO, most warnings first."""
     today = today or date.today()
     with db.read() as s:
-        tier = s.scalar(
-            select(Tier.number)
-            .where(Tier.operation_id == operation_id, Tier.start_date <= today)
-            .order_by(Tier.start_date.desc())
-            .limit(1)
-        )
+        tier = tier_on(s, operation_id, today)
         outcomes = s.execute(
             select(Outcome.subject_id, Outcome.kind, Outcome.recorded_at, Outcome.detail)
             .join(Subject, Subject.id == Outcome.subject_id)

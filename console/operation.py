@@ -3,21 +3,25 @@ the operation's cameras, units and tiers for the UI."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.chain import canonical_json
 from console.operation_file import (
     CameraSpec,
     CategorySpec,
     LocationSpec,
+    MaskSpec,
     OfficerSpec,
     OperationSpec,
     OperatorSpec,
     TeamSpec,
     TierSpec,
     UnitSpec,
+    mask_points,
 )
 from console.record import ActionContext, EntryDraft, RecordService
 from console.types import ActionResult, Actor, CameraView, OperationView, TierView, UnitView
@@ -25,6 +29,7 @@ from storage.db import Database
 from storage.models import (
     Camera,
     CameraCredential,
+    CameraMask,
     Category,
     Location,
     Officer,
@@ -41,6 +46,11 @@ from storage.models import (
 )
 
 Row = TypeVar("Row")
+
+
+def mask_json(points: tuple[tuple[float, float], ...]) -> str:
+    """A mask's points as stored: canonical JSON, so the row's digest does not depend on spacing."""
+    return canonical_json([list(p) for p in points])
 
 
 class UnknownOperation(LookupError):
@@ -83,6 +93,7 @@ class OperationService:
                     "welfare_check_minutes": spec.welfare_check_minutes,
                     "segment_seconds": spec.segment_seconds,
                     "video_retention_days": spec.video_retention_days,
+                    "record_retention_days": spec.record_retention_days,
                 },
             )
             s.flush()
@@ -103,8 +114,9 @@ class OperationService:
                 )
             teams = {t.key: _upsert(s, Team, {**oid, "key": t.key}, {"name": t.name}) for t in spec.teams}
             s.flush()
+            cameras = {}
             for position, cam in enumerate(spec.cameras):
-                camera = _upsert(
+                camera = cameras[cam.key] = _upsert(
                     s,
                     Camera,
                     {**oid, "key": cam.key},
@@ -125,6 +137,15 @@ class OperationService:
                     if cam.password is not None:
                         cred.password = cam.password
                     s.add(cred)
+            s.flush()
+            known = {c.key: c for c in s.scalars(select(Camera).filter_by(**oid))}
+            for position, m in enumerate(spec.masks):
+                _upsert(
+                    s,
+                    CameraMask,
+                    {"camera_id": known[m.camera].id, "name": m.name},
+                    {"points": mask_json(m.points), "position": position},
+                )
             units = {}
             for u in spec.units:
                 units[u.call_sign] = _upsert(
@@ -182,6 +203,7 @@ class OperationService:
                 welfare_check_minutes=op.welfare_check_minutes,
                 segment_seconds=op.segment_seconds,
                 video_retention_days=op.video_retention_days,
+                record_retention_days=op.record_retention_days,
                 tiers=tuple(TierSpec(t.number, t.name, t.start_date) for t in op.tiers),
                 categories=tuple(
                     CategorySpec(c.key, c.label, c.kind, c.subject_prefix)
@@ -218,6 +240,13 @@ class OperationService:
                 operators=tuple(
                     OperatorSpec(p.login, p.display_name, p.role)
                     for p in s.scalars(select(Operator).order_by(Operator.id))
+                ),
+                masks=tuple(
+                    MaskSpec(camera.key, m.name, mask_points(json.loads(m.points)))
+                    for camera in cameras
+                    for m in s.scalars(
+                        select(CameraMask).filter_by(camera_id=camera.id).order_by(CameraMask.position, CameraMask.id)
+                    )
                 ),
             )
 
@@ -256,16 +285,29 @@ class OperationService:
                 segment_seconds=op.segment_seconds,
                 video_retention_days=op.video_retention_days,
                 night_starts_hour=op.night_starts_hour,
+                record_retention_days=op.record_retention_days,
             )
 
-    def cameras(self, operation_id: int) -> list[CameraView]:
+    def cameras(self, operation_id: int, *, retired: bool = False) -> list[CameraView]:
+        """The operation's cameras in wall order; those taken out of use only when asked."""
         with self._db.read() as s:
-            rows = s.execute(
+            query = (
                 select(Camera, Location)
                 .outerjoin(Location, Camera.location_id == Location.id)
                 .where(Camera.operation_id == operation_id)
                 .order_by(Camera.position, Camera.id)
-            ).all()
+            )
+            if not retired:
+                query = query.where(Camera.active.is_(True))
+            rows = s.execute(query).all()
+            masks: dict[int, list[tuple[tuple[float, float], ...]]] = {}
+            for m in s.scalars(
+                select(CameraMask)
+                .join(Camera, Camera.id == CameraMask.camera_id)
+                .where(Camera.operation_id == operation_id)
+                .order_by(CameraMask.position, CameraMask.id)
+            ):
+                masks.setdefault(m.camera_id, []).append(mask_points(json.loads(m.points)))
             return [
                 CameraView(
                     id=c.id,
@@ -277,6 +319,7 @@ class OperationService:
                     main_url=c.main_url,
                     sub_url=c.sub_url,
                     recording=c.recording,
+                    masks=tuple(masks.get(c.id, ())),
                 )
                 for c, loc in rows
             ]
@@ -295,7 +338,7 @@ class OperationService:
         with self._db.read() as s:
             teams = {t.id: t.name for t in s.scalars(select(Team).filter_by(operation_id=operation_id))}
             officers: dict[int, list[str]] = {}
-            for o in s.scalars(select(Officer).filter_by(operation_id=operation_id).order_by(Officer.id)):
+            for o in s.scalars(select(Officer).filter_by(operation_id=operation_id, active=True).order_by(Officer.id)):
                 if o.unit_id is not None:
                     label = f"{o.collar_number} {o.name}" + (" (Special)" if o.special_constable else "")
                     officers.setdefault(o.unit_id, []).append(label)
@@ -312,7 +355,9 @@ class OperationService:
                     urgent_acknowledged_by=u.urgent_acknowledged_by if u.urgent_acknowledged_at else "",
                     **tasks.get(u.id, {}),
                 )
-                for u in s.scalars(select(PatrolUnit).filter_by(operation_id=operation_id).order_by(PatrolUnit.id))
+                for u in s.scalars(
+                    select(PatrolUnit).filter_by(operation_id=operation_id, active=True).order_by(PatrolUnit.id)
+                )
             ]
 
     def operators(self, roles: tuple[str, ...] = ("controller", "supervisor")) -> list[tuple[str, str]]:

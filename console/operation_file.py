@@ -46,6 +46,8 @@ MAX_LENGTHS: dict[tuple[str, str], int] = {
     ("officers", "name"): 120,
     ("operators", "login"): 60,
     ("operators", "name"): 120,
+    ("masks", "camera"): 60,
+    ("masks", "name"): 120,
 }
 MAX_TEXT = 4000  # settings kept in unbounded columns (descriptions, URLs)
 MULTILINE = {("operation", "prescribed_area"), ("operation", "lawful_basis")}
@@ -106,6 +108,38 @@ class CameraSpec:
 
 
 @dataclass(frozen=True)
+class MaskSpec:
+    """A privacy mask: a polygon in fractions (0..1) of the picture's width and height."""
+
+    camera: str
+    name: str
+    points: tuple[tuple[float, float], ...]
+
+
+MASK_MIN_POINTS, MASK_MAX_POINTS = 3, 64
+MASK_PLACES = 4  # decimal places kept: 1/10000 of the picture, finer than any camera's pixels
+
+
+def mask_points(raw: object) -> tuple[tuple[float, float], ...]:
+    """The points of a mask as stored, or ValueError saying what is wrong with them."""
+    if not isinstance(raw, list | tuple) or not MASK_MIN_POINTS <= len(raw) <= MASK_MAX_POINTS:
+        raise ValueError(f"a mask needs {MASK_MIN_POINTS} to {MASK_MAX_POINTS} points [x, y]")
+    points = []
+    for point in raw:
+        if (
+            not isinstance(point, list | tuple)
+            or len(point) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+        ):
+            raise ValueError("each point of a mask is [x, y], two numbers")
+        x, y = float(point[0]), float(point[1])
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            raise ValueError("mask points are fractions of the picture: from 0 to 1")
+        points.append((round(x, MASK_PLACES), round(y, MASK_PLACES)))
+    return tuple(points)
+
+
+@dataclass(frozen=True)
 class TeamSpec:
     key: str
     name: str
@@ -147,6 +181,7 @@ class OperationSpec:
     welfare_check_minutes: int = 15
     segment_seconds: int = 60
     video_retention_days: int = 31
+    record_retention_days: int = 365
     tiers: tuple[TierSpec, ...] = ()
     categories: tuple[CategorySpec, ...] = ()
     locations: tuple[LocationSpec, ...] = ()
@@ -155,6 +190,7 @@ class OperationSpec:
     units: tuple[UnitSpec, ...] = ()
     officers: tuple[OfficerSpec, ...] = ()
     operators: tuple[OperatorSpec, ...] = ()
+    masks: tuple[MaskSpec, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -307,7 +343,18 @@ def parse_operation(text: str) -> OperationSpec:
         data,
         "file",
         None,
-        {"operation", "tiers", "categories", "locations", "cameras", "teams", "units", "officers", "operators"},
+        {
+            "operation",
+            "tiers",
+            "categories",
+            "locations",
+            "cameras",
+            "teams",
+            "units",
+            "officers",
+            "operators",
+            "masks",
+        },
     )
     op = data.get("operation")
     if not isinstance(op, dict):
@@ -328,6 +375,7 @@ def parse_operation(text: str) -> OperationSpec:
             "welfare_check_minutes",
             "segment_seconds",
             "video_retention_days",
+            "record_retention_days",
         },
     )
     name = r.get(op, "operation", None, "name", str)
@@ -355,6 +403,9 @@ def parse_operation(text: str) -> OperationSpec:
     retention = r.get(op, "operation", None, "video_retention_days", int, 31)
     if isinstance(retention, int) and not 1 <= retention <= 3650:
         r.problem("operation", None, "video_retention_days", "must be from 1 to 3650 days")
+    record_retention = r.get(op, "operation", None, "record_retention_days", int, 365)
+    if isinstance(record_retention, int) and not 1 <= record_retention <= 3650:
+        r.problem("operation", None, "record_retention_days", "must be from 1 to 3650 days")
 
     def items(section: str) -> list[tuple[int, dict[str, Any]]]:
         raw = data.get(section, [])
@@ -464,7 +515,22 @@ def parse_operation(text: str) -> OperationSpec:
         if spec_c.location and spec_c.location not in location_keys:
             r.problem("cameras", i, "location", f"unknown location {spec_c.location!r}")
         cameras.append((i, spec_c))
-    unique("cameras", "key", [(i, c.key) for i, c in cameras])
+    camera_keys = unique("cameras", "key", [(i, c.key) for i, c in cameras])
+
+    masks = []
+    for i, m in items("masks"):
+        r.known_keys(m, "masks", i, {"camera", "name", "points"})
+        camera_key = r.get(m, "masks", i, "camera", str)
+        mask_name = r.get(m, "masks", i, "name", str)
+        if isinstance(camera_key, str) and camera_key not in camera_keys:
+            r.problem("masks", i, "camera", f"unknown camera {camera_key!r}")
+        try:
+            points = mask_points(m.get("points"))
+        except ValueError as exc:
+            r.problem("masks", i, "points", str(exc))
+            continue
+        masks.append((i, MaskSpec(camera_key, mask_name, points)))
+    unique("masks", "name", [(i, (x.camera, x.name)) for i, x in masks])
 
     teams = []
     for i, tm in items("teams"):
@@ -533,6 +599,7 @@ def parse_operation(text: str) -> OperationSpec:
         welfare_check_minutes=welfare,
         segment_seconds=segment,
         video_retention_days=retention,
+        record_retention_days=record_retention,
         tiers=tuple(t for _, t in tiers),
         categories=tuple(c for _, c in categories),
         locations=tuple(x for _, x in locations),
@@ -541,6 +608,7 @@ def parse_operation(text: str) -> OperationSpec:
         units=tuple(u for _, u in units),
         officers=tuple(o for _, o in officers),
         operators=tuple(o for _, o in operators),
+        masks=tuple(x for _, x in masks),
     )
 
 
@@ -553,6 +621,10 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
@@ -590,6 +662,7 @@ def render_operation(spec: OperationSpec) -> str:
             "welfare_check_minutes": spec.welfare_check_minutes,
             "segment_seconds": spec.segment_seconds,
             "video_retention_days": spec.video_retention_days,
+            "record_retention_days": spec.record_retention_days,
         },
     )
     for t in spec.tiers:
@@ -632,4 +705,6 @@ def render_operation(spec: OperationSpec) -> str:
         )
     for p in spec.operators:
         out += _table("[[operators]]", {"login": p.login, "name": p.name, "role": p.role})
+    for m in spec.masks:
+        out += _table("[[masks]]", {"camera": m.camera, "name": m.name, "points": m.points})
     return "\n".join(out)

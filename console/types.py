@@ -69,6 +69,9 @@ class CameraView:
     main_url: str  # without credentials
     sub_url: str
     recording: bool = True
+    # Privacy masks: polygons in fractions (0..1) of the picture, blacked out by the capture
+    # helper before a frame leaves it.
+    masks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ class OperationView:
     segment_seconds: int = 60
     video_retention_days: int = 31
     night_starts_hour: int = 18
+    record_retention_days: int = 365
 
     def tier_on(self, day: date) -> TierView | None:
         current = None

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -88,6 +89,11 @@ class Operation(Base):
     # Recording: segment length and how long footage is kept unless held as evidence.
     segment_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60", info=added_later(60))
     video_retention_days: Mapped[int] = mapped_column(Integer, default=31, server_default="31", info=added_later(31))
+    # Personal data in the record's rows (subjects' details, VRMs, keeper addresses, stills,
+    # notes) is erased this many days after its last use unless held as evidence.
+    record_retention_days: Mapped[int] = mapped_column(
+        Integer, default=365, server_default="365", info=added_later(365)
+    )
 
     tiers: Mapped[list[Tier]] = relationship(back_populates="operation", order_by="Tier.number")
 
@@ -142,6 +148,35 @@ class Camera(Base):
     sub_url: Mapped[str] = mapped_column(Text, default="")
     recording: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A camera taken out of use stays for the record's sake: its sightings and footage name it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), info=added_later(True))
+
+
+class CameraMask(Base):
+    """A privacy mask: a polygon over a private place (a window, a garden) on one camera, in
+    fractions of the picture's width and height so it fits every stream and tile size. The
+    capture helper blacks it out before a frame leaves it; recordings keep the original."""
+
+    __tablename__ = "camera_mask"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    points: Mapped[str] = mapped_column(Text)  # canonical JSON [[x, y], ...], each 0..1
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MaskLift(Base):
+    """A supervisor lifting a camera's masks for a limited time, with a reason."""
+
+    __tablename__ = "mask_lift"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("camera.id"), index=True)
+    lifted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lifted_by: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restored_by: Mapped[str] = mapped_column(String(60), default="")  # a login, or "" when it ran out
 
 
 class CameraCredential(Base):
@@ -195,6 +230,7 @@ class Officer(Base):
     special_constable: Mapped[bool] = mapped_column(Boolean, default=False)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), info=added_later(True))
 
 
 class PatrolUnit(Base):
@@ -210,6 +246,7 @@ class PatrolUnit(Base):
     # An urgent-assistance call stays on the board until a controller acknowledges it.
     urgent_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
     urgent_acknowledged_by: Mapped[str] = mapped_column(String(60), default="", server_default="", info=added_later(""))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true(), info=added_later(True))
 
 
 class Shift(Base):
@@ -251,6 +288,9 @@ class Subject(Base):
     age_band: Mapped[str] = mapped_column(String(20), default="")
     locality: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When retention or an erasure request removed this row's personal data (the row stays, so
+    # counts and the record's references hold).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
 
 
 class SubjectSensitive(Base):
@@ -276,6 +316,9 @@ class Vehicle(Base):
     make: Mapped[str] = mapped_column(String(60), default="")
     model: Mapped[str] = mapped_column(String(60), default="")
     colour: Mapped[str] = mapped_column(String(40), default="")
+    # When retention or an erasure request removed this row's personal data (the row stays, so
+    # counts and the record's references hold).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
 
     @validates("vrm")
     def _keep_vrm_key(self, _name: str, vrm: str) -> str:
@@ -302,6 +345,9 @@ class Sighting(Base):
     still_sha256: Mapped[str] = mapped_column(String(64), default="")
     clean_still_path: Mapped[str] = mapped_column(Text, default="")
     clean_still_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # When retention or an erasure request removed this row's personal data (the row stays, so
+    # counts and the record's references hold).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
 
 
 class Tasking(Base):
@@ -470,6 +516,9 @@ class WarningLetter(Base):
     prepared_by: Mapped[str] = mapped_column(String(60))
     override_reason: Mapped[str] = mapped_column(Text, default="")
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention or an erasure request removed this row's personal data (the row stays, so
+    # counts and the record's references hold).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
 
 
 class CommunityReport(Base):
@@ -487,6 +536,9 @@ class CommunityReport(Base):
     place: Mapped[str] = mapped_column(String(200), default="")  # where, when not a known location
     text: Mapped[str] = mapped_column(Text)
     operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id"), index=True)
+    # When retention or an erasure request removed this row's personal data (the row stays, so
+    # counts and the record's references hold).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=added_later(None))
 
 
 class SupportOrder(Base):
@@ -605,6 +657,7 @@ __all__ = [
     "BlockedWord",
     "Camera",
     "CameraCredential",
+    "CameraMask",
     "Category",
     "CommunityReport",
     "EvidenceHold",
@@ -613,6 +666,7 @@ __all__ = [
     "LetterTemplate",
     "Location",
     "LogNote",
+    "MaskLift",
     "Officer",
     "Operation",
     "Operator",

@@ -73,6 +73,16 @@ RULES: dict[str, frozenset[Role]] = {
     "journal.conflict": frozenset({_C, _S}),
     "auth.session": _ALL,
     "auth.password": _ALL,
+    # Issue 9: set-up screens, privacy masks, retention and subject access.
+    "operation.setup": frozenset({_AD}),
+    "camera.test": frozenset({_AD}),
+    "mask.lift": frozenset({_S}),
+    # Putting a mask back only ever hides more; the console does it itself when a lift runs out.
+    "mask.restore": frozenset({_C, _S, _CON}),
+    # Daily by the console itself, on demand by administrators.
+    "retention.run": frozenset({_AD, _CON}),
+    "subject_access.serve": frozenset({_S}),
+    "subject_access.erase": frozenset({_S}),
 }
 
 ACTION_WORDS = {
@@ -110,6 +120,13 @@ ACTION_WORDS = {
     "journal.conflict": "record a conflict found replaying the journal",
     "auth.session": "log in, lock or unlock",
     "auth.password": "change a password",
+    "operation.setup": "change the operation's set-up",
+    "camera.test": "test a camera's connection",
+    "mask.lift": "lift a privacy mask",
+    "mask.restore": "re-apply a privacy mask",
+    "retention.run": "run the retention job",
+    "subject_access.serve": "serve a subject access request",
+    "subject_access.erase": "erase a subject's or vehicle's data on request",
 }
 
 

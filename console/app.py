@@ -33,6 +33,7 @@ from console.journal import JOURNALED_WORDS
 from console.journal_flow import JournalFlow
 from console.letters_flow import LettersFlow
 from console.lock_flow import LockFlow
+from console.mask_flow import MaskFlow
 from console.partner_actions_flow import PartnerActionsFlow
 from console.playback_flow import PlaybackFlow
 from console.record import utc_now
@@ -128,6 +129,7 @@ class ConsoleSession:
         self.tag_flow: TagFlow | None = None
         self.recording: RecordingService | None = None
         self.playback_flow: PlaybackFlow | None = None
+        self.mask_flow: MaskFlow | None = None
         self._recording_timer = QTimer()
         self._recording_timer.setInterval(RECORDING_POLL_MS)
         self.actor: Actor | None = None
@@ -182,6 +184,7 @@ class ConsoleSession:
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self.audit_flow = AuditFlow(window, s, self.tasks, actor)
         self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
+        self.mask_flow = MaskFlow(window, s, self.tasks, actor, op.id, op.timezone, supervisor.feeds, cameras)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
 
@@ -193,6 +196,7 @@ class ConsoleSession:
         feed.entries_arrived.connect(self.returns_flow.on_entries)
         feed.entries_arrived.connect(self.audit_flow.on_entries)
         feed.entries_arrived.connect(self.partner_actions_flow.on_entries)
+        feed.entries_arrived.connect(self.mask_flow.on_entries)
         self.partner_actions_flow.changed.connect(feed.poll)
         feed.entries_arrived.connect(window.record_model.add_entries)
         feed.entries_arrived.connect(lambda _: self.dispatch_flow.load_history())
@@ -533,6 +537,8 @@ class ConsoleSession:
         self._recording_timer.stop()
         if self.playback_flow is not None:
             self.playback_flow.close()
+        if self.mask_flow is not None:
+            self.mask_flow.stop()
         if self.recording:
             self.recording.stop()
         if self.window:

@@ -55,7 +55,7 @@ def camera_source(
         sub = StreamSpec(camera.kind, camera.sub_url, user, password) if camera.sub_url else None
     else:
         raise CameraSetupError(f"camera {camera.name} has an unknown kind {camera.kind!r}")
-    return CameraSource(camera.key, camera.name, main, sub, location=camera.location)
+    return CameraSource(camera.key, camera.name, main, sub, location=camera.location, masks=camera.masks)
 
 
 def build_supervisor(

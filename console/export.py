@@ -34,11 +34,13 @@ from sqlalchemy import select
 from console.access import require
 from console.chain import canonical_json
 from console.footage import database_clock_offset_ms, overlapping_segments
+from console.operation import mask_polygon
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.types import ActionResult, Actor, ChainHead
 from storage.db import Database
 from storage.models import (
     Camera,
+    CameraMask,
     EvidenceHold,
     Exhibit,
     Location,
@@ -100,6 +102,7 @@ class _CameraPlan:
     location: str
     segments: list[RecordingSegment] = field(default_factory=list)
     parts: list[dict[str, Any]] = field(default_factory=list)
+    masks: list[tuple[str, tuple[tuple[float, float], ...]]] = field(default_factory=list)  # (name, polygon)
 
 
 @dataclass
@@ -229,7 +232,13 @@ class ExportService:
                         f"{cam.name}: footage from {utc_iso(open_[0].starts_at)} is still being recorded; "
                         "export up to then, or wait for its segment to close"
                     )
-                plans.append(_CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs)))
+                masks = [
+                    (m.name, mask_polygon(m.points))
+                    for m in s.scalars(
+                        select(CameraMask).filter_by(camera_id=cam.id).order_by(CameraMask.position, CameraMask.id)
+                    )
+                ]
+                plans.append(_CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs), masks=masks))
             if not any(p.segments for p in plans):
                 raise ExportError("No recorded footage of the chosen cameras in that range")
             return op, plans
@@ -341,6 +350,7 @@ class ExportService:
                         f"{words}: the working copy",
                     ),
                     cancelled,
+                    masks=[polygon for _, polygon in plan.masks],
                 )
                 plan.parts.append(_part(master, working, folder, tz))
         stills = self._copy_stills(plans, request, folder)
@@ -515,7 +525,7 @@ class ExportService:
                 "database": "PostgreSQL server clock" if offset is not None else "embedded SQLite: the console's clock",
                 "recorders": self._recorder_clocks(plans, actor.console_id),
             },
-            "privacy_masks": "none configured",
+            "privacy_masks": _privacy_words(plans),
             "files": files,
             "software": {
                 "name": "sentinel-console",
@@ -607,6 +617,19 @@ class ExportService:
             return drafts
 
         return self._record.perform(actor, "evidence.export", write, operation_id=op.id)
+
+
+def _privacy_words(plans: list[_CameraPlan]) -> dict[str, Any]:
+    """What the manifest says about privacy masks: which exist, and where they are applied."""
+    masked = {p.key: [{"name": name, "points": [list(x) for x in polygon]} for name, polygon in p.masks] for p in plans}
+    if not any(masked.values()):
+        return {"configured": False, "words": "no privacy masks configured on these cameras"}
+    return {
+        "configured": True,
+        "words": "Privacy masks exist on this footage. The working copies have them blacked out; the "
+        "masters are the cameras' original recorded stream, unmasked, as recorded.",
+        "cameras": {key: masks for key, masks in masked.items() if masks},
+    }
 
 
 def _stage(say: Callable[[float, str], None], base: float, width: float, words: str) -> Callable[[float], None]:

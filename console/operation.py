@@ -53,6 +53,11 @@ def mask_json(points: tuple[tuple[float, float], ...]) -> str:
     return canonical_json([list(p) for p in points])
 
 
+def mask_polygon(stored: str) -> tuple[tuple[float, float], ...]:
+    """A stored mask's points (``camera_mask.points``) back as a polygon."""
+    return mask_points(json.loads(stored))
+
+
 class UnknownOperation(LookupError):
     pass
 
@@ -140,6 +145,8 @@ class OperationService:
             s.flush()
             known = {c.key: c for c in s.scalars(select(Camera).filter_by(**oid))}
             for position, m in enumerate(spec.masks):
+                if m.camera not in known:
+                    raise ValueError(f"privacy mask {m.name!r} is for camera {m.camera!r}, which this operation lacks")
                 _upsert(
                     s,
                     CameraMask,
@@ -242,7 +249,7 @@ class OperationService:
                     for p in s.scalars(select(Operator).order_by(Operator.id))
                 ),
                 masks=tuple(
-                    MaskSpec(camera.key, m.name, mask_points(json.loads(m.points)))
+                    MaskSpec(camera.key, m.name, mask_polygon(m.points))
                     for camera in cameras
                     for m in s.scalars(
                         select(CameraMask).filter_by(camera_id=camera.id).order_by(CameraMask.position, CameraMask.id)
@@ -307,7 +314,7 @@ class OperationService:
                 .where(Camera.operation_id == operation_id)
                 .order_by(CameraMask.position, CameraMask.id)
             ):
-                masks.setdefault(m.camera_id, []).append(mask_points(json.loads(m.points)))
+                masks.setdefault(m.camera_id, []).append(mask_polygon(m.points))
             return [
                 CameraView(
                     id=c.id,

@@ -88,6 +88,7 @@ class PlaybackFlow(FootageFlow):
                 c.name,
                 c.location,
                 [SegmentFile(root / x.path, x.starts_at, x.ends_at) for x in footage.segments[c.key]],
+                c.masks,
             )
             for c in footage.cameras
         ]

@@ -12,6 +12,7 @@ from console.evidence import EvidenceService
 from console.export import ExportService
 from console.footage import FootageIndex
 from console.letters import LetterService
+from console.masks import MaskService
 from console.operation import OperationService
 from console.partner_actions import PartnerActionService
 from console.record import RecordService
@@ -46,6 +47,7 @@ class Services:
     auth: AuthService
     partner_actions: PartnerActionService
     support_orders: SupportOrderService
+    masks: MaskService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -80,4 +82,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         auth=AuthService(db, record),
         partner_actions=PartnerActionService(db, record),
         support_orders=SupportOrderService(db, record),
+        masks=MaskService(db, record),
     )

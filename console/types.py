@@ -120,3 +120,16 @@ class OperationView:
             if tier.start_date <= day:
                 current = tier
         return current
+
+
+@dataclass(frozen=True)
+class MaskLiftView:
+    """A supervisor's lift of one camera's privacy masks, until a set time."""
+
+    id: int
+    camera_key: str
+    camera_name: str
+    lifted_by: str  # display name
+    reason: str
+    lifted_at: datetime
+    until: datetime

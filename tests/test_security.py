@@ -229,7 +229,15 @@ def test_tiles_and_burn_in_are_built_from_camera_facts_only() -> None:
     assert tile_members == {"camera_id", "camera_name", "location", "published", "acquire", "health", "want",
                             "release", "stats"}  # fmt: skip
     assert inspect.signature(TileFeed.health).return_annotation == "HealthLike"  # the camera's signal state
-    assert {f.name for f in dataclasses.fields(_CameraPlan)} == {"id", "key", "name", "location", "segments", "parts"}
+    assert {f.name for f in dataclasses.fields(_CameraPlan)} == {
+        "id",
+        "key",
+        "name",
+        "location",
+        "segments",
+        "parts",
+        "masks",
+    }
     assert list(inspect.signature(_overlay).parameters) == ["plan", "tz", "reference"]
     for path in ("widgets/video_wall.py", "video/export.py"):
         assert not SENSITIVE_WORDS.search((ROOT / path).read_text()), path

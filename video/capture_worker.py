@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from video.mailbox import MAX_HEIGHT, MAX_WIDTH, Field, MailboxWriter, State
+from video.masks import PrivacyMasks
 from video.sources import (
     MAIN,
     READ_TIMEOUT_MS,
@@ -50,6 +51,7 @@ _MAX_LAG_S = 1.0
 HELPER_SCALES_BELOW = 0.6
 _CONTROL_GEN, _QUIT, _STATE = int(Field.CONTROL_GEN), int(Field.QUIT), int(Field.STATE)
 _FRAMES_IN, _FPS_IN_MILLI = int(Field.FRAMES_IN), int(Field.FPS_IN_MILLI)
+_MASKS_LIFTED = int(Field.MASKS_LIFTED)
 
 
 class Backoff:
@@ -107,6 +109,7 @@ class CaptureHelper:
         self._had_frames = False
         self._was_lost = False
         self._parent_checked = 0.0
+        self.masks = PrivacyMasks(source.masks)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -269,9 +272,14 @@ class CaptureHelper:
             image = self._scaled
         mailbox = self.mailbox
         # One pass from the decoder's BGR straight into the shared-memory slot (BGRA = RGB32).
-        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=mailbox.target(width, height))
-        mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+        target = mailbox.target(width, height)
+        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
         words = mailbox.words
+        # Privacy: the masked areas are black before the frame is published, unless a
+        # supervisor has lifted this camera's masks for a while.
+        if self.masks and not words[_MASKS_LIFTED]:
+            self.masks.apply(target)
+        mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
         self._frames_in += 1
         words[_FRAMES_IN] = self._frames_in
         times = self._times

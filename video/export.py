@@ -21,6 +21,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from video.masks import Polygon, PrivacyMasks
+
 # Segments closer than this follow on from each other in one master file; a wider gap starts
 # a new file (the camera was lost, or the recorder stopped).
 RUN_TOLERANCE_S = 0.5
@@ -190,6 +192,20 @@ def burn_in(picture: npt.NDArray[np.uint8], width: int, height: int, lines: Sequ
         cv2.putText(luma, line, (max(2, int(0.02 * width)), y), font, scale, 235, thickness, cv2.LINE_AA)
 
 
+def yuv420_planes(
+    picture: npt.NDArray[np.uint8], width: int, height: int
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Views of the Y, U and V planes of a planar YUV 4:2:0 picture in PyAV's layout (the Y plane,
+    then U and V each folded into rows of ``width``)."""
+    quarter = height // 4
+    chroma = (height // 2, width // 2)
+    return (
+        picture[:height],
+        picture[height : height + quarter].reshape(chroma),
+        picture[height + quarter : height + 2 * quarter].reshape(chroma),
+    )
+
+
 def write_working_copy(
     master: ClipPart,
     start: datetime,
@@ -199,9 +215,11 @@ def write_working_copy(
     cancelled: Cancelled | None = None,
     crf: int = 23,
     preset: str = "superfast",
+    masks: Sequence[Polygon] = (),
 ) -> ClipPart:
-    """Decode the master and encode an H.264 MP4 from ``start`` on, each frame with the lines
-    ``overlay(frame's UTC time)`` burned in."""
+    """Decode the master and encode an H.264 MP4 from ``start`` on, each frame with the camera's
+    privacy masks blacked out and the lines ``overlay(frame's UTC time)`` burned in."""
+    privacy = PrivacyMasks(masks)
     span = max((master.ends_at - start).total_seconds(), 1e-6)
     frames = 0
     first: datetime | None = None
@@ -232,6 +250,8 @@ def write_working_copy(
                 if (frame.width, frame.height, frame.format.name) != (encoder.width, encoder.height, "yuv420p"):
                     frame = frame.reformat(width=encoder.width, height=encoder.height, format="yuv420p")
                 planes = np.asarray(frame.to_ndarray(), dtype=np.uint8)
+                if privacy:
+                    privacy.apply_yuv420(yuv420_planes(planes, encoder.width, encoder.height))
                 burn_in(planes, encoder.width, encoder.height, overlay(wall))
                 picture = av.VideoFrame.from_ndarray(planes, format="yuv420p")
                 picture.pts = round((wall - first).total_seconds() / OUT_TIME_BASE) if first else 0

@@ -45,6 +45,9 @@ class Field(IntEnum):
     WANT_W = 3
     WANT_H = 4
     QUIT = 5
+    # 1 while a supervisor has lifted the camera's privacy masks; 0 (masks painted) otherwise,
+    # so a fresh or unreadable control block always masks.
+    MASKS_LIFTED = 6
     # status, written by the helper
     STATE = 8
     RETRY_AT_NS = 9

@@ -31,6 +31,7 @@ import numpy as np
 from video.export import SegmentFile
 from video.frame import SourceHealth
 from video.mailbox import MAX_HEIGHT, MAX_WIDTH, Field, MailboxReader, MailboxWriter, SlotFrame, State
+from video.masks import Polygon, PrivacyMasks
 from video.sources import fit_size
 from video.supervisor import FeedHealth, FeedStats, capture_context, exit_words
 
@@ -169,8 +170,16 @@ class FootageReader:
 class _Player:
     """The helper's loop: commands in, frames out."""
 
-    def __init__(self, reader: FootageReader, mailbox: MailboxWriter, commands: Any, console_pid: int) -> None:
+    def __init__(
+        self,
+        reader: FootageReader,
+        mailbox: MailboxWriter,
+        commands: Any,
+        console_pid: int,
+        masks: Sequence[Polygon] = (),
+    ) -> None:
         self.reader = reader
+        self.masks = PrivacyMasks(masks)
         self.mailbox = mailbox
         self.commands = commands
         self.console_pid = console_pid
@@ -269,13 +278,20 @@ class _Player:
             np.copyto(target, image)
         else:
             cv2.resize(image, (w, h), dst=target, interpolation=cv2.INTER_AREA)
+        if self.masks and not self.mailbox.get(Field.MASKS_LIFTED):
+            self.masks.apply(target)  # recordings keep the original; what is shown is masked
         self.mailbox.publish(w, h, to_ns(shown.at), 0, (frame.width, frame.height))
         self.mailbox.status(State.LIVE, "")
         del active
 
 
 def playback_main(
-    segments: Sequence[SegmentFile], mailbox_name: str, lock: Any, commands: Any, console_pid: int
+    segments: Sequence[SegmentFile],
+    mailbox_name: str,
+    lock: Any,
+    commands: Any,
+    console_pid: int,
+    masks: Sequence[Polygon] = (),
 ) -> None:
     """Entry point of a playback helper process."""
     import signal
@@ -283,7 +299,7 @@ def playback_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     mailbox = MailboxWriter(mailbox_name, lock)
     reader = FootageReader(segments)
-    player = _Player(reader, mailbox, commands, console_pid)
+    player = _Player(reader, mailbox, commands, console_pid, masks)
     signal.signal(signal.SIGTERM, lambda *_: setattr(player, "quit", True))
     try:
         player.run()
@@ -297,7 +313,14 @@ class PlaybackFeed:
     """One camera's recorded footage as the wall sees a feed: a helper process decoding into a
     mailbox, steered by commands."""
 
-    def __init__(self, camera_id: str, camera_name: str, location: str, segments: Sequence[SegmentFile]) -> None:
+    def __init__(
+        self,
+        camera_id: str,
+        camera_name: str,
+        location: str,
+        segments: Sequence[SegmentFile],
+        masks: Sequence[Polygon] = (),
+    ) -> None:
         self.camera_id, self.camera_name, self.location = camera_id, camera_name, location
         self.segments = list(segments)
         context = capture_context()
@@ -305,7 +328,7 @@ class PlaybackFeed:
         self.commands: Any = context.Queue()
         self._process: Any = context.Process(  # type: ignore[attr-defined]
             target=playback_main,
-            args=(self.segments, self.mailbox.name, self.mailbox.lock, self.commands, os.getpid()),
+            args=(self.segments, self.mailbox.name, self.mailbox.lock, self.commands, os.getpid(), tuple(masks)),
             name=f"sentinel-playback-{camera_id}",
             daemon=True,
         )
@@ -316,6 +339,9 @@ class PlaybackFeed:
 
     def send(self, *command: Any) -> None:
         self.commands.put(command)
+
+    def lift_masks(self, lifted: bool) -> None:
+        self.mailbox.set(Field.MASKS_LIFTED, 1 if lifted else 0)
 
     # --- the tile's side -------------------------------------------------------------------------
     @property

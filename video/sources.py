@@ -95,6 +95,9 @@ class CameraSource:
     sub: StreamSpec | None = None
     location: str = ""
     pace_files: bool = True  # play files at their own frame rate (a file camera is "live")
+    # Privacy masks: polygons in fractions of the picture, painted black before a frame leaves
+    # the helper (video/masks.py).
+    masks: tuple[tuple[tuple[float, float], ...], ...] = ()
 
     def stream(self, which: int) -> StreamSpec:
         return self.sub if which == SUB and self.sub is not None else self.main

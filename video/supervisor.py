@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -119,6 +119,24 @@ class CameraFeed:
         self._wanted = True
         stream = MAIN if main_stream or self.source.sub is None else SUB
         self.mailbox.want(True, stream, width, height)
+
+    def lift_masks(self, lifted: bool) -> None:
+        """Paint the camera's privacy masks (False) or show the whole picture (True) from the
+        next frame; a new helper reads it from the control block too."""
+        self.mailbox.set(Field.MASKS_LIFTED, 1 if lifted else 0)
+
+    @property
+    def masks_lifted(self) -> bool:
+        return bool(self.mailbox.get(Field.MASKS_LIFTED))
+
+    def set_masks(self, masks: tuple[tuple[tuple[float, float], ...], ...]) -> None:
+        """New mask polygons (changed at set-up): the helper restarts with them at once."""
+        if masks == self.source.masks:
+            return
+        self.source = replace(self.source, masks=masks)
+        # Stopped on the supervisor's thread; the next poll starts a helper with the new source
+        # (the start is queued behind the stop on the same thread).
+        self._sup.submit(self._stop_process)
 
     def release(self) -> None:
         """Nobody shows this camera now: the helper closes the stream (no decoding)."""

@@ -59,7 +59,7 @@ def sheet_from_manifest(manifest: dict[str, Any], manifest_sha256: str, handover
         ("Actual span", f"{act['start_local']} to {act['end_local']}"),
         ("Gaps in the footage", "; ".join(gaps) if gaps else "none"),
         ("Console clock", clocks["database"] if offset is None else f"{offset:+.0f} ms against the database server"),
-        ("Privacy masks", manifest["privacy_masks"]),
+        ("Privacy masks", _privacy_words(manifest["privacy_masks"])),
         ("Record head at export", f"{manifest['record_head']['entries']} entries, {manifest['record_head']['hash']}"),
         ("Software", f"sentinel-console {manifest['software']['version']}, PyAV {manifest['software']['pyav']}"),
     )
@@ -200,3 +200,16 @@ def render_exhibit_sheet(path: Path, sheet: ExhibitSheet, blank_handling_rows: i
     finally:
         painter.end()
     os.replace(partial, path)
+
+
+def _privacy_words(privacy: str | dict[str, object]) -> str:
+    """The manifest's privacy-mask words, with each masked camera's masks named (older
+    manifests held only words)."""
+    if isinstance(privacy, str):
+        return privacy
+    words = str(privacy.get("words", ""))
+    cameras = privacy.get("cameras")
+    if isinstance(cameras, dict):
+        named = [f"{key}: " + ", ".join(str(m.get("name", "")) for m in masks) for key, masks in cameras.items()]
+        words += " Masks: " + "; ".join(named) + "."
+    return words

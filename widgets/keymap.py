@@ -59,6 +59,7 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("wall.cameras", "Ctrl+K", "Go to the camera list (drag a camera onto a tile)"),
     Shortcut("wall.save_view", "Ctrl+Shift+S", "Save the wall as a named view"),
     *(Shortcut(f"tile.{n}", f"Ctrl+{n}", f"Select camera {n}") for n in range(1, 10)),
+    Shortcut("masks.lift", "Ctrl+M", "Privacy masks of the selected tile's camera: lift for a while, or re-apply"),
     Shortcut("footage.play", "Ctrl+P", "Play back recorded footage around the selected sighting or camera"),
     Shortcut("playback.play", "Space", "Play or pause the footage", PLAYBACK),
     Shortcut("playback.step_back", "Left", "One frame back", PLAYBACK),

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
     playback_key = Signal()  # play back recorded footage around the selected sighting or camera
     community_key = Signal()  # record a community complaint or tension note
     lock_key = Signal()  # lock the console now
+    masks_key = Signal()  # lift or re-apply the privacy masks of the selected tile's camera
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
             "lock": self.lock_key.emit,
+            "masks.lift": self.masks_key.emit,
             "audit": self._focus_audit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,

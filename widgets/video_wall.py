@@ -133,6 +133,7 @@ def stats_words(stats: object) -> str:
 _BACKGROUND = QColor("#05070a")
 _EMPTY_TIP = "Empty tile: drag a camera here"
 _SELECTED_PEN = QPen(QColor("#58a6ff"), 4)
+_PRIVACY_COLOUR = QColor("#ff7bd5")  # masks lifted: a colour no other mark uses
 
 
 def _margins(rect: QRect, picture: QRectF) -> list[QRectF]:
@@ -176,6 +177,7 @@ class VideoTile(QWidget):
         self._box_to: QPointF | None = None
         self.health_words = ""
         self.recording, self.recording_words = False, ""  # "": this console knows nothing of it
+        self.privacy_mark = ""  # "UNMASKED until 02:40" while a supervisor has lifted them
         self.live = False
         self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
         self._overlay: QPixmap | None = None
@@ -208,6 +210,7 @@ class VideoTile(QWidget):
         self.shown_sequence = 0
         self.health_words = ""
         self.recording, self.recording_words = False, ""
+        self.privacy_mark = ""
         self._name_accessibly()
         self.update()
 
@@ -318,6 +321,8 @@ class VideoTile(QWidget):
             tip = f"{self.feed.camera_name}: {self.health_words or 'connecting'}\n{stats_words(self.feed.stats())}"
             if self.recording_words:
                 tip += f"\nRecording: {self.recording_words}"
+            if self.privacy_mark:
+                tip += f"\nPrivacy masks lifted by a supervisor: {self.privacy_mark.lower()}"
             if tip != self.toolTip():
                 self.setToolTip(tip)
         health = self.feed.health()
@@ -330,6 +335,11 @@ class VideoTile(QWidget):
         """Whether this camera is being recorded now, and if not, why ("" when not known here)."""
         if (recording, words) != (self.recording, self.recording_words):
             self.recording, self.recording_words = recording, words
+            self.update()
+
+    def set_privacy_mark(self, words: str) -> None:
+        if words != self.privacy_mark:
+            self.privacy_mark = words
             self.update()
 
     def recording_mark(self) -> str:
@@ -431,6 +441,7 @@ class VideoTile(QWidget):
             self.health_words,
             self.recording,
             self.recording_words,
+            self.privacy_mark,
             ratio,
         )
         if self._overlay_key != key or self._overlay is None:
@@ -493,7 +504,16 @@ class VideoTile(QWidget):
             if mark:
                 p.setPen(QColor("#ff5555") if self.recording else QColor("#f0a030"))
                 p.drawText(top.adjusted(8, 0, -8, 0), right, mark)
-                p.setPen(QColor("#ffffff"))
+            if self.privacy_mark:
+                # The whole words when they leave room for the name, else the one word.
+                privacy = self.privacy_mark
+                room = top.width() - 16 - mark_width
+                if p.fontMetrics().horizontalAdvance(privacy) > room // 2:
+                    privacy = privacy.split(" ", 1)[0]
+                p.setPen(_PRIVACY_COLOUR)
+                p.drawText(top.adjusted(8, 0, -8 - mark_width, 0), right, privacy)
+                mark_width += p.fontMetrics().horizontalAdvance(privacy + "  ")
+            p.setPen(QColor("#ffffff"))
             p.drawText(
                 top.adjusted(8, 0, -8, 0),
                 left,
@@ -680,6 +700,11 @@ class VideoWall(QWidget):
         for tile in self.tiles:
             if tile.isVisible():
                 tile.check_health()
+
+    def show_privacy(self, marks: dict[str, str]) -> None:
+        """Camera id -> words on tiles whose privacy masks are lifted ("" or absent: masked)."""
+        for tile in self.tiles:
+            tile.set_privacy_mark(marks.get(tile.feed.camera_id, "") if tile.feed is not None else "")
 
     def show_recording(self, states: dict[str, tuple[bool, str]]) -> None:
         """Camera id -> (recorded now, words): the REC mark on each tile showing that camera."""

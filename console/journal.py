@@ -31,6 +31,7 @@ from console.services import Services
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
 from storage.db import StorageError
+from storage.models import PatrolUnit
 
 log = logging.getLogger("sentinel.journal")
 JOURNALED = ActionResult(seq=0, hash="", journaled=True)
@@ -55,12 +56,14 @@ class Pending:
     operation_id: int
     args: dict[str, Any]
 
-    def words(self) -> str:
+    def words(self, call_sign: str = "") -> str:
+        """What the action was, in words; ``call_sign``: the unit's, when it is known."""
         a = self.args
+        unit = call_sign or f"unit {a.get('unit_id')}"
         return {
             "tag": f"tag of {a.get('category_key', 'a sighting')}",
-            "dispatch": f"dispatch of unit {a.get('unit_id')}",
-            "status": f"status {a.get('status')} for unit {a.get('unit_id')}",
+            "dispatch": f"dispatch of {unit}",
+            "status": f"status {a.get('status')} for {unit}",
             "close": f"closing of tasking T-{a.get('tasking_id')}",
             "note": "log line",
         }.get(self.kind, self.kind) + f" at {self.event_time.astimezone():%H:%M:%S}"
@@ -229,7 +232,7 @@ class JournaledWriter:
                 except UNREACHABLE:
                     return Replayed(landed, tuple(conflicts), len(pending) - index)
                 except REFUSED as error:
-                    words = f"{p.words()} by {p.actor.login} could not be applied: {error}"
+                    words = f"{p.words(self._call_sign(p))} by {p.actor.login} could not be applied: {error}"
                     self._record_conflict(p, words)
                     self.journal.settle(p.action_id, "conflict", words)
                     conflicts.append(words)
@@ -240,6 +243,15 @@ class JournaledWriter:
             return Replayed(landed, tuple(conflicts), 0)
         finally:
             self._replaying.release()
+
+    def _call_sign(self, p: Pending) -> str:
+        """The call sign of the unit an action was for ("" if none): the database answers again."""
+        unit_id = p.args.get("unit_id")
+        if not isinstance(unit_id, int):
+            return ""
+        with self.s.db.read() as session:
+            unit = session.get(PatrolUnit, unit_id)
+            return unit.call_sign if unit is not None else ""
 
     def _record_conflict(self, p: Pending, words: str) -> None:
         def write(_ctx: ActionContext) -> EntryDraft:

@@ -18,6 +18,7 @@ from console.record import RecordService
 from console.registers import RegisterService
 from console.returns import ReturnsService
 from console.settings import Settings
+from console.setup import OperationSetupService
 from console.shift import ShiftService
 from console.sightings import SightingService
 from console.support_orders import SupportOrderService
@@ -46,6 +47,7 @@ class Services:
     auth: AuthService
     partner_actions: PartnerActionService
     support_orders: SupportOrderService
+    setup: OperationSetupService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -60,6 +62,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
     if upgrade_schema:
         upgrade(db)
     record = RecordService(db)
+    auth = AuthService(db, record)
     return Services(
         settings=settings,
         db=db,
@@ -77,7 +80,8 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
         community=CommunityService(db, record),
-        auth=AuthService(db, record),
+        auth=auth,
         partner_actions=PartnerActionService(db, record),
         support_orders=SupportOrderService(db, record),
+        setup=OperationSetupService(db, record, auth),
     )

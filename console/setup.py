@@ -283,7 +283,7 @@ class OperationSetupService:
             changed = _assign(row, {key: getattr(spec, key) for key in OPERATION_KEYS})
             return self._changed_or_refuse("operation", row, name, changed)
 
-        return self._perform(actor, operation_id, write)
+        return self._perform(actor, operation_id or None, write)
 
     # --- items -------------------------------------------------------------------------------------
     def save(
@@ -308,7 +308,9 @@ class OperationSetupService:
         known, taken = self._context(operation_id, section, row_id, values)
         spec = check_item(section, values, known, taken)
         done = self._perform(
-            actor, operation_id, lambda ctx: self._write_item(ctx, section, row_id, spec, keep_active=keep_active)
+            actor,
+            operation_id or None,
+            lambda ctx: self._write_item(ctx, section, row_id, spec, keep_active=keep_active),
         )
         if password:
             self._auth.set_password(actor, spec.login, password)
@@ -319,13 +321,14 @@ class OperationSetupService:
     ) -> tuple[Known, list[Any]]:
         """What the item may refer to, and the identifying values other items hold already."""
         with self._db.read() as s:
-            op = self._get(s, Operation, operation_id)
+            # Operators are the console's: they can be set up before there is any operation.
+            op = s.get(Operation, operation_id) if section == "operators" else self._get(s, Operation, operation_id)
 
             def keys(model: Any, column: str) -> frozenset[str]:
                 return frozenset(s.scalars(select(getattr(model, column)).where(model.operation_id == operation_id)))
 
             known = Known(
-                start_date=op.start_date,
+                start_date=op.start_date if op is not None else None,
                 locations=keys(Location, "key"),
                 cameras=keys(Camera, "key"),
                 teams=keys(Team, "key"),
@@ -346,8 +349,7 @@ class OperationSetupService:
     def _write_item(
         self, ctx: ActionContext, section: str, row_id: int | None, spec: Any, *, keep_active: bool = True
     ) -> EntryDraft:
-        s, oid = ctx.session, ctx.operation_id
-        assert oid is not None
+        s, oid = ctx.session, ctx.operation_id or 0
         model: Any = MODELS[section]
         columns = self._columns(s, oid, section, spec)
         if row_id is None:
@@ -484,7 +486,7 @@ class OperationSetupService:
                 ref_id=str(row.id),
             )
 
-        return self._perform(actor, operation_id, write)
+        return self._perform(actor, operation_id or None, write)
 
     def remove(self, actor: Actor, operation_id: int, section: str, row_id: int) -> SetupDone:
         """Delete an item nothing refers to; retire one the record refers to (if it can be)."""
@@ -522,7 +524,7 @@ class OperationSetupService:
                 ref_id=str(row_id),
             )  # fmt: skip
 
-        return self._perform(actor, operation_id, write)
+        return self._perform(actor, operation_id or None, write)
 
     def set_password(self, actor: Actor, login: str, password: str) -> SetupDone:
         """An operator's password, set by an administrator (console.auth records it)."""

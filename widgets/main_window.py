@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
     playback_key = Signal()  # play back recorded footage around the selected sighting or camera
     community_key = Signal()  # record a community complaint or tension note
     lock_key = Signal()  # lock the console now
+    setup_key = Signal()  # open the operation set-up window (administrators)
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
             "lock": self.lock_key.emit,
+            "setup": self.setup_key.emit,
             "audit": self._focus_audit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,

@@ -217,7 +217,7 @@ class OperationSetupService:
         for p in s.scalars(select(Operator).order_by(Operator.id)):
             secret = secrets.get(p.id)
             if secret is not None and secret.password_hash:
-                when = f" (set {secret.changed_at:%Y-%m-%d})" if secret.changed_at else ""
+                when = f" on {secret.changed_at:%Y-%m-%d}" if secret.changed_at else ""
                 rows.append((p, f"password set{when}"))
             else:
                 rows.append((p, "no password yet: cannot log in"))
@@ -367,6 +367,9 @@ class OperationSetupService:
             row = self._get(s, model, row_id)
             if section != "operators" and self._operation_of(s, section, row) != oid:
                 raise SetupError("That item belongs to another operation")
+            if section == "operators" and row.login == ctx.actor.login and columns["role"] != row.role:
+                # An administrator demoting themself could leave nobody to set the console up.
+                raise FieldProblems({"role": "you cannot change your own role"})
             if keep_active:
                 columns.pop("active", None)
             changed = _assign(row, columns)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from console.operation_file import render_operation
@@ -21,8 +21,10 @@ from console.setup_flow import SetupFlow
 from console.tasks import Tasks
 from console.types import Actor
 from console.verify import verify
+from tests.conftest import console_session
 from tests.servers.fixtures import MjpegStreamFactory, RtspServerFactory
 from tests.servers.postgres import free_port
+from widgets.login_dialog import LoginDialog
 from widgets.setup.section import SectionTab
 from widgets.setup.window import SetupWindow
 
@@ -166,7 +168,7 @@ def test_an_operation_set_up_from_scratch_exports_the_expected_file(
     for secret in (CAMERA_PASSWORD, "m4rket-pass", OPERATOR_PASSWORD):
         assert not any(secret in t for t in texts), secret
     window.operators.table.selectRow(1)
-    qtbot.waitUntil(lambda: window.operators.note.text().startswith("password set (set "), timeout=WAIT)
+    qtbot.waitUntil(lambda: window.operators.note.text().startswith("password set on "), timeout=WAIT)
     assert services.auth.login("jsmith", OPERATOR_PASSWORD, "test-console").role == "controller"
 
     out = tmp_path / "exported.toml"
@@ -237,3 +239,52 @@ def test_test_connection_shows_a_frame_or_why_not(
     assert words.startswith("refused: nothing accepts connections at 127.0.0.1:"), words
     assert tab.probe_words.property("problem") == "true"
     assert not any(CAMERA_PASSWORD in t for t in window.texts() if t)
+
+
+def test_the_first_run_on_an_empty_database_opens_the_set_up_then_the_console(
+    qtbot: QtBot, tmp_path: Path, demo_clips: Path
+) -> None:
+    """A non-demo start with no operation: the administrator is created and logs in, creates
+    the operation in the set-up window, closes it, and the console carries on."""
+    steps: list[str] = []
+
+    def poll() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, LoginDialog) and modal.ok.isEnabled():
+            if modal.first_run:
+                modal.login.setText("chief")
+                modal.name.setText("Chief Admin")
+                modal.repeat.setText(ADMIN_PASSWORD)
+            else:
+                modal.login.setText("chief")
+            modal.password.setText(ADMIN_PASSWORD)
+            steps.append("first run" if modal.first_run else "login")
+            modal.ok.click()
+            return
+        window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, SetupWindow) and w.isVisible()), None)
+        if window is None or window.state is None:
+            return
+        tab = window.operation
+        if not tab.exists and tab.save_button.isEnabled() and "create" not in steps:
+            assert tab.form.value("name") == "demo"  # the name the console is set to open
+            tab.form.set_value("title", "Operation Harbour")
+            tab.form.set_value("start_date", date(2026, 11, 2))
+            steps.append("create")
+            qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        elif tab.exists and "closed" not in steps:
+            steps.append("closed")
+            window.close()
+
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(poll)
+    timer.start()
+    try:
+        with console_session(tmp_path, demo_clips, demo=False) as (session, services):
+            assert steps == ["first run", "login", "create", "closed"]
+            assert session.actor.login == "chief" and session.actor.role == "administrator"
+            assert "Operation Harbour" in session.window.windowTitle()
+            assert services.operations.names() == ["demo"]
+            assert session.window.actions_by_name["setup"].isEnabled()
+    finally:
+        timer.stop()

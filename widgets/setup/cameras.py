@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -62,13 +63,18 @@ class CamerasTab(SectionTab):
         probe_row.addWidget(self.test_button)
         probe_row.addWidget(self.probe_words, 1)
         self.side_layout.insertLayout(3, probe_row)
-        self.layout().addWidget(self._mask_panel())  # type: ignore[union-attr]
+        # The camera's form above, its masks below (the picture wants the room).
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.body)
+        split.addWidget(self._mask_panel())
+        split.setSizes([480, 420])
+        self.layout().addWidget(split)  # type: ignore[union-attr]
 
     def _mask_panel(self) -> QWidget:
         self.editor = MaskEditor()
         self.mask_list = QListWidget()
         self.mask_list.setObjectName("maskList")
-        self.mask_list.setMaximumWidth(260)
+        self.mask_list.setMinimumHeight(60)
         self.mask_list.currentItemChanged.connect(lambda item, _old: self._on_mask_chosen(item))
         self.mask_name = QLineEdit()
         self.mask_name.setObjectName("maskName")
@@ -87,8 +93,8 @@ class CamerasTab(SectionTab):
         heading = QLabel("Privacy masks")
         heading.setObjectName("panelHeading")
         how = QLabel(
-            "Click points on the picture to outline a private place; double-click or Enter closes it. "
-            "Drag a point to move it. Masked areas are black on the wall, stills and working copies."
+            "Click the corners of a private place on the picture; double-click or Enter closes it. "
+            "Drag a corner to move it. Masked areas are black on the wall, in stills and working copies."
         )
         how.setWordWrap(True)
         side = QVBoxLayout()
@@ -101,7 +107,10 @@ class CamerasTab(SectionTab):
         side.addWidget(self.mask_message)
         panel = QWidget()
         row = QHBoxLayout(panel)
-        row.addLayout(side)
+        column = QWidget()
+        column.setFixedWidth(300)
+        column.setLayout(side)
+        row.addWidget(column)
         row.addWidget(self.editor, 1)
         self._set_mask_controls(False)
         return panel
@@ -185,8 +194,7 @@ class CamerasTab(SectionTab):
     def _set_mask_controls(self, camera_saved: bool) -> None:
         for widget in (self.draw_button, self.mask_name, self.save_mask_button, self.delete_mask_button):
             widget.setEnabled(camera_saved)
-        if not camera_saved:
-            show_message(self.mask_message, "Save the camera first, then draw its masks.")
+        show_message(self.mask_message, "" if camera_saved else "Save the camera first, then draw its masks.")
 
     def _on_mask_chosen(self, item: QListWidgetItem | None) -> None:
         mask_id = int(item.data(256)) if item is not None else -1

@@ -92,8 +92,9 @@ class SectionTab(QWidget):
         self.when.setVisible(bool(when))
         self.side_layout.addWidget(self.when)
         self.side_layout.addStretch(1)
+        self.body = beside(self.table, side, (1, 1))
         layout = QVBoxLayout(self)
-        layout.addWidget(beside(self.table, side, (1, 1)))
+        layout.addWidget(self.body)
         self._selected_id = 0
         self._pending: Any = None  # the identifying value of an item being added
         self.start_new()

@@ -97,6 +97,10 @@ class SetupError(ValueError):
     """A set-up change refused as a whole, said in a sentence (nothing was written)."""
 
 
+class NothingChanged(SetupError):
+    """A save that would change nothing: no entry for it."""
+
+
 @dataclass(frozen=True)
 class _Item:
     section: str
@@ -307,13 +311,19 @@ class OperationSetupService:
         keep_active = "active" not in values
         known, taken = self._context(operation_id, section, row_id, values)
         spec = check_item(section, values, known, taken)
-        done = self._perform(
-            actor,
-            operation_id or None,
-            lambda ctx: self._write_item(ctx, section, row_id, spec, keep_active=keep_active),
-        )
+        try:
+            done = self._perform(
+                actor,
+                operation_id or None,
+                lambda ctx: self._write_item(ctx, section, row_id, spec, keep_active=keep_active),
+            )
+        except NothingChanged:
+            if not password:
+                raise
+            return self.set_password(actor, spec.login, password)  # only the password is new
         if password:
-            self._auth.set_password(actor, spec.login, password)
+            result = self._auth.set_password(actor, spec.login, password)
+            done = SetupDone(done.seq, done.kind, f"{done.words}; password set", done.ref_id or result.ref_id)
         return done
 
     def _context(
@@ -455,7 +465,7 @@ class OperationSetupService:
 
     def _changed_or_refuse(self, section: str, row: Any, label: str, changed: list[str]) -> EntryDraft:
         if not changed:
-            raise SetupError("Nothing was changed")
+            raise NothingChanged("Nothing was changed")
         fields = sorted(set(changed))
         thing = THING[section]
         words = ", ".join(_FIELD_WORDS.get(f, f) for f in fields)

@@ -117,9 +117,6 @@ def test_every_change_is_one_record_entry_and_verify_passes(services: Services, 
     assert "after the console restarts" in done.words
     last = entries(services)[-1]
     assert last.payload == '{"fields":["name","password"]}'
-    for entry in entries(services):
-        for secret in (CAMERA_PASSWORD, "n3w-Pa55word", "night-watch-42"):
-            assert secret not in entry.text and secret not in entry.payload and secret not in entry.rows
     with services.db.read() as s:
         cred = s.get(CameraCredential, ids["camera"])
         assert cred is not None and (cred.username, cred.password) == ("viewer", "n3w-Pa55word")
@@ -131,6 +128,20 @@ def test_every_change_is_one_record_entry_and_verify_passes(services: Services, 
     text = render_operation(services.operations.export_spec("op-harbour"))
     assert 'username = "viewer"' in text and "n3w-Pa55word" not in text and CAMERA_PASSWORD not in text
     assert parse_operation(text).masks[0].points == ((0.0, 0.0), (0.5, 0.0), (0.5, 0.5))
+    # A new password alone for an operator is one entry, the one console.auth writes.
+    jsmith = {"login": "ctl1", "name": "Cary Controller", "role": "controller"}
+    count = services.record.head().count
+    done = services.setup.save(admin, op, "operators", ids["operator"], {**jsmith, "operator_password": "day-watch-42"})
+    assert done.kind == "operator.password_set" and services.record.head().count == count + 1
+    with pytest.raises(SetupError, match="Nothing was changed"):
+        services.setup.save(admin, op, "operators", ids["operator"], jsmith)
+    chief = {"login": "chief", "name": "Chief Admin", "role": "auditor"}
+    with pytest.raises(FieldProblems, match="your own role"):
+        services.setup.save(admin, op, "operators", admin.operator_id or 0, chief)
+    assert services.record.head().count == count + 1
+    for entry in entries(services):
+        for secret in (CAMERA_PASSWORD, "n3w-Pa55word", "night-watch-42", "day-watch-42"):
+            assert secret not in entry.text and secret not in entry.payload and secret not in entry.rows
     report = verify(services.db)
     assert report.ok, report.problems
 

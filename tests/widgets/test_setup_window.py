@@ -286,5 +286,58 @@ def test_the_first_run_on_an_empty_database_opens_the_set_up_then_the_console(
             assert "Operation Harbour" in session.window.windowTitle()
             assert services.operations.names() == ["demo"]
             assert session.window.actions_by_name["setup"].isEnabled()
+            session.window.actions_by_name["setup"].trigger()  # Ctrl+Shift+O
+            opened = session.setup_flow.window
+            assert opened is not None and opened.isVisible()
+            qtbot.waitUntil(lambda: opened.state is not None and opened.state.operation_id is not None, timeout=WAIT)
+            assert opened.operation.form.value("title") == "Operation Harbour"
+            opened.close()
     finally:
         timer.stop()
+
+
+def test_import_shows_problems_with_their_lines_then_a_good_file_fills_the_screens(
+    qtbot: QtBot, flow: SetupFlow, services: Services, tmp_path: Path
+) -> None:
+    window = flow.window
+    assert window is not None
+    tab = window.operation
+    bad = tmp_path / "bad.toml"
+    bad.write_text(EXPECTED.read_text(encoding="utf-8").replace('kind = "uniformed"', 'kind = "submarine"'))
+    before = services.record.head()
+    tab.import_file(str(bad))
+    qtbot.waitUntil(lambda: not tab.problems.isHidden(), timeout=WAIT)
+    assert "Nothing was imported" in tab.message.text()
+    assert "line 78: units[2].kind: 'submarine' is not one of" in tab.problems.toPlainText()
+    assert services.record.head() == before and flow.operation_id is None
+
+    tab.import_file(str(EXPECTED))
+    qtbot.waitUntil(lambda: flow.operation_id is not None and len(window.cameras.rows) == 2, timeout=WAIT)
+    assert "Imported setup_expected.toml" in tab.message.text()
+    assert [r.values["call_sign"] for r in window.teams_units.units.rows] == ["DS21", "PC40"]
+    # Retire a camera from its tab; the screens and the file both say so.
+    cameras = window.cameras
+    window.tabs.setCurrentWidget(cameras)
+    cameras.table.selectRow(1)
+    qtbot.waitUntil(cameras.active_button.isEnabled, timeout=WAIT)
+    qtbot.mouseClick(cameras.active_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not cameras.rows[1].active, timeout=WAIT)
+    assert cameras.model.data(cameras.model.index(1, cameras.model.columnCount() - 1)) == "retired"
+    assert cameras.active_button.text() == "Put back in use"
+    assert "active = false" in render_operation(services.operations.export_spec("op-harbour"))
+    # Drag a corner of the imported mask and save it: one change, the new points.
+    cameras.table.selectRow(0)
+    qtbot.waitUntil(lambda: cameras.mask_list.count() == 1, timeout=WAIT)
+    cameras.mask_list.setCurrentRow(0)
+    editor = cameras.editor
+    rect = editor.picture_rect()
+    start = editor.to_widget((0.4, 0.5)).toPoint()
+    end = QPoint(round(rect.left() + 0.6 * rect.width()), round(rect.top() + 0.7 * rect.height()))
+    qtbot.mousePress(editor, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(editor, end)
+    qtbot.mouseRelease(editor, Qt.MouseButton.LeftButton, pos=end)
+    moved = editor.current_points()[2]
+    assert moved == pytest.approx((0.6, 0.7), abs=0.005)  # to the pixel
+    qtbot.mouseClick(cameras.save_mask_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "changed" in cameras.mask_message.text(), timeout=WAIT)
+    assert services.operations.export_spec("op-harbour").masks[0].points[2] == moved

@@ -258,13 +258,7 @@ class OperationSetupService:
             ctx.session.add(op)
             ctx.session.flush()
             ctx.operation_id = op.id
-            return EntryDraft(
-                kind="setup.operation.created",
-                text=f"Operation {spec.name!r} created",
-                ref_type="operation",
-                ref_id=str(op.id),
-                payload={"fields": sorted(OPERATION_KEYS)},
-            )
+            return _entry("operation", "created", spec.name, op.id, fields=list(OPERATION_KEYS))
 
         return self._perform(actor, None, write)
 
@@ -385,16 +379,10 @@ class OperationSetupService:
             changed = _assign(row, columns)
         if section == "cameras":
             changed += self._credentials(s, row, spec)
-        label = str(getattr(spec, ITEM_KEYS[section]))
+        s.flush()
+        label = _label(s, section, row)
         if row_id is None:
-            s.flush()
-            return EntryDraft(
-                kind=f"setup.{THING[section]}.added",
-                text=f"{THING[section].capitalize()} {label!r} added",
-                ref_type=THING[section],
-                ref_id=str(row.id),
-                payload={"fields": sorted(set(changed))},
-            )
+            return _entry(THING[section], "added", label, row.id, fields=changed)
         return self._changed_or_refuse(section, row, label, changed)
 
     def _columns(self, s: Session, oid: int, section: str, spec: Any) -> dict[str, Any]:
@@ -466,16 +454,8 @@ class OperationSetupService:
     def _changed_or_refuse(self, section: str, row: Any, label: str, changed: list[str]) -> EntryDraft:
         if not changed:
             raise NothingChanged("Nothing was changed")
-        fields = sorted(set(changed))
-        thing = THING[section]
-        words = ", ".join(_FIELD_WORDS.get(f, f) for f in fields)
-        return EntryDraft(
-            kind=f"setup.{thing}.changed",
-            text=f"{thing.capitalize()} {label!r} changed: {words}",
-            ref_type=thing,
-            ref_id=str(row.id),
-            payload={"fields": fields},
-        )
+        words = ", ".join(_FIELD_WORDS.get(f, f) for f in sorted(set(changed)))
+        return _entry(THING[section], "changed", label, row.id, f": {words}", fields=changed)
 
     # --- retiring and deleting -----------------------------------------------------------------------
     def set_active(self, actor: Actor, operation_id: int, section: str, row_id: int, active: bool) -> SetupDone:
@@ -485,19 +465,14 @@ class OperationSetupService:
 
         def write(ctx: ActionContext) -> EntryDraft:
             row: Any = self._get(ctx.session, MODELS[section], row_id)
-            label = str(getattr(row, ITEM_KEYS[section]))
+            label = _label(ctx.session, section, row)
             if section == "operators" and row.login == actor.login and not active:
                 raise SetupError("You cannot take yourself out of use")
             if row.active == active:
                 raise SetupError(f"{label} is {'in use' if active else 'retired'} already")
             row.active = active
             verb = "reinstated" if active else "retired"
-            return EntryDraft(
-                kind=f"setup.{THING[section]}.{verb}",
-                text=f"{THING[section].capitalize()} {label!r} {verb}",
-                ref_type=THING[section],
-                ref_id=str(row.id),
-            )
+            return _entry(THING[section], verb, label, row.id)
 
         return self._perform(actor, operation_id or None, write)
 
@@ -507,7 +482,7 @@ class OperationSetupService:
         def write(ctx: ActionContext) -> EntryDraft:
             s = ctx.session
             row: Any = self._get(s, MODELS[section], row_id)
-            label = str(getattr(row, ITEM_KEYS[section]))
+            label = _label(s, section, row)
             thing = THING[section]
             if section == "operators" and row.login == actor.login:
                 raise SetupError("You cannot delete yourself")
@@ -518,13 +493,8 @@ class OperationSetupService:
                 if not row.active:
                     raise SetupError(f"{label} is retired already; the record refers to it, so it stays")
                 row.active = False
-                return EntryDraft(
-                    kind=f"setup.{thing}.retired",
-                    text=f"{thing.capitalize()} {label!r} retired, not deleted: it is referred to ({', '.join(uses)})",
-                    ref_type=thing,
-                    ref_id=str(row.id),
-                    payload={"referred_to_by": uses},
-                )
+                why = f", not deleted: it is referred to ({', '.join(uses)})"
+                return _entry(thing, "retired", label, row.id, why, referred_to_by=uses)
             for table in OWN_ROWS.get(thing, ()):
                 model = _model_of(table)
                 column = "camera_id" if thing == "camera" else "operator_id"
@@ -532,10 +502,7 @@ class OperationSetupService:
                     s.delete(own)
             s.flush()
             s.delete(row)
-            return EntryDraft(
-                kind=f"setup.{thing}.deleted", text=f"{thing.capitalize()} {label!r} deleted", ref_type=thing,
-                ref_id=str(row_id),
-            )  # fmt: skip
+            return _entry(thing, "deleted", label, row_id)
 
         return self._perform(actor, operation_id or None, write)
 
@@ -595,6 +562,29 @@ _FIELD_WORDS = {
     "display_name": "name",
     "in_prescribed_area": "prescribed area",
 }
+
+
+def _entry(thing: str, verb: str, label: str, row_id: int, more: str = "", **payload: Any) -> EntryDraft:
+    """A set-up entry: "setup.camera.changed", "Camera 'cam-07' changed: name" (keys and field
+    names only, never a value: the record keeps no credential and no officer's name)."""
+    if "fields" in payload:
+        payload["fields"] = sorted(set(payload["fields"]))
+    return EntryDraft(
+        kind=f"setup.{thing}.{verb}",
+        text=f"{thing.capitalize()} {label!r} {verb}{more}",
+        ref_type=thing,
+        ref_id=str(row_id),
+        payload=payload,
+    )
+
+
+def _label(s: Session, section: str, row: Any) -> str:
+    """How an entry names the item: its key, call sign, collar number or login. A mask by its
+    camera and number: its name may say whose window it covers."""
+    if section == "masks":
+        camera = s.get(Camera, row.camera_id)
+        return f"{camera.key if camera else '?'}/{row.id}"
+    return str(getattr(row, ITEM_KEYS[section]))
 
 
 def _assign(row: Any, values: dict[str, Any]) -> list[str]:

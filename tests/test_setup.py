@@ -110,6 +110,9 @@ def test_every_change_is_one_record_entry_and_verify_passes(services: Services, 
         "operator.password_set",
         "setup.mask.added",
     ]
+    # Entries name items by key, call sign or collar number: no officer's name, no mask's words.
+    texts = " ".join(e.text + e.payload for e in entries(services))
+    assert "Pat Jones" not in texts and "Flat window" not in texts and "Mask 'cam-quay/" in texts
     # A change names the fields it changed, never a credential's value.
     changed = dict(CAMERA, name="Quay Street north", password="n3w-Pa55word")
     done = services.setup.save(admin, op, "cameras", ids["camera"], changed)

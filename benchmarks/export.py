@@ -70,7 +70,7 @@ def index_clip(services: Any, clip: Path, start: datetime, seconds: float) -> tu
 
     camera = CameraSpec("cam1", "Canal Street east", "file", str(clip))
     services.operations.import_spec(
-        system_actor("bench"), dataclasses.replace(demo_spec(date.today()), cameras=(camera,))
+        system_actor("bench"), dataclasses.replace(demo_spec(date.today()), cameras=(camera,), masks=())
     )
     op_id = services.operations.view("demo").id
     cam = services.operations.cameras(op_id)[0]

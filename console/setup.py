@@ -85,11 +85,11 @@ RETIRABLE = ("cameras", "units", "officers", "operators")  # the others have no 
 OWN_ROWS = {"camera": ("camera_mask", "camera_credential"), "operator": ("operator_secret",)}
 # Entries that only set the item up: they do not make the record refer to it.
 SETUP_KINDS = ("operation.imported", "operator.first_administrator", "operator.password_set")
-# Changes to these take effect at the wall only when the console starts again.
-AFTER_RESTART = {
+# When a change shows at the console, said after it is saved.
+TAKES_EFFECT = {
     "cameras": "New or changed cameras appear on the wall after the console restarts.",
-    "units": "New or changed units appear on the board at the next shift start.",
-    "officers": "The roster is read at the next shift start.",
+    "units": "The board shows the change within seconds (a retired unit leaves it).",
+    "officers": "The board's unit cards show the change within seconds.",
 }
 
 
@@ -528,8 +528,8 @@ class OperationSetupService:
         kind = draft.kind if draft else ""
         words = draft.text if draft else "Already recorded"
         section = next((sec for sec, thing in THING.items() if kind.startswith(f"setup.{thing}.")), "")
-        if section in AFTER_RESTART and not kind.endswith("deleted"):
-            words += ". " + AFTER_RESTART[section]
+        if section in TAKES_EFFECT and not kind.endswith("deleted"):
+            words += ". " + TAKES_EFFECT[section]
         return SetupDone(result.seq, kind, words, result.ref_id)
 
     @staticmethod

@@ -41,7 +41,7 @@ def wait_until(condition: Callable[[], object], timeout: float = 30.0, what: str
 
 
 def one_camera(services: Services, camera: CameraSpec) -> int:
-    spec = dataclasses.replace(demo_spec(date.today()), cameras=(camera,))
+    spec = dataclasses.replace(demo_spec(date.today()), cameras=(camera,), masks=())
     services.operations.import_spec(system_actor("test-console"), spec)
     return services.operations.view("demo").id
 

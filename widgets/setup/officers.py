@@ -16,6 +16,5 @@ def officers_tab() -> SectionTab:
     ]
     columns = [("Collar", "collar_number"), ("Name", "name"), ("Special", "special_constable"), ("Team", "team"),
                ("Unit", "unit")]  # fmt: skip
-    return SectionTab(
-        "officers", "officer", fields, columns, retirable=True, when="The roster is read at the next shift start."
-    )
+    when = "Unit cards on the board show their officers within seconds; a shift start offers the roster."
+    return SectionTab("officers", "officer", fields, columns, retirable=True, when=when)

@@ -28,7 +28,7 @@ class TeamsUnitsTab(QWidget):
             ],
             [("Call sign", "call_sign"), ("Kind", "kind"), ("Team", "team")],
             retirable=True,
-            when="New or changed units appear on the board at the next shift start.",
+            when="The board shows new, changed and retired units within seconds.",
         )
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.teams)

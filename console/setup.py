@@ -374,6 +374,9 @@ class OperationSetupService:
             if section == "operators" and row.login == ctx.actor.login and columns["role"] != row.role:
                 # An administrator demoting themself could leave nobody to set the console up.
                 raise FieldProblems({"role": "you cannot change your own role"})
+            if section in ("categories", "teams") and columns["key"] != row.key and _named_by_key(s, section, row):
+                # Sightings and subjects keep a category's key, shifts their teams' keys, as text.
+                raise FieldProblems({"key": f"the record names this {THING[section]} by its key: it cannot change"})
             if keep_active:
                 columns.pop("active", None)
             changed = _assign(row, columns)
@@ -604,6 +607,16 @@ def _model_of(table: str) -> Any:
     raise KeyError(table)
 
 
+def _named_by_key(s: Session, section: str, row: Any) -> str:
+    """What names a category or team by its key (as text, not a foreign key), in words."""
+    if section == "categories":
+        used = s.scalar(select(func.count()).select_from(Sighting).where(Sighting.category_key == row.key)) or 0
+        used += s.scalar(select(func.count()).select_from(Subject).where(Subject.category_key == row.key)) or 0
+        return f"{used} sightings or subjects" if used else ""
+    shifts = s.scalars(select(Shift.team_keys).where(Shift.operation_id == row.operation_id)).all()
+    return "shifts" if any(row.key in keys.split(",") for keys in shifts) else ""
+
+
 def _references(s: Session, section: str, row: Any) -> list[str]:
     """What refers to the item, in words ("3 sighting rows", "the record"); [] if nothing does."""
     thing = THING[section]
@@ -617,15 +630,8 @@ def _references(s: Session, section: str, row: Any) -> list[str]:
                 count = s.scalar(select(func.count()).select_from(other).where(fk.parent == row.id)) or 0
                 if count:
                     found.append(f"{count} {other.name.replace('_', ' ')} row{'s' if count != 1 else ''}")
-    if section == "categories":
-        used = s.scalar(select(func.count()).select_from(Sighting).where(Sighting.category_key == row.key)) or 0
-        used += s.scalar(select(func.count()).select_from(Subject).where(Subject.category_key == row.key)) or 0
-        if used:
-            found.append(f"{used} sightings or subjects")
-    if section == "teams":
-        shifts = s.scalars(select(Shift.team_keys).where(Shift.operation_id == row.operation_id)).all()
-        if any(row.key in keys.split(",") for keys in shifts):
-            found.append("shifts")
+    if section in ("categories", "teams") and (named := _named_by_key(s, section, row)):
+        found.append(named)
     if section == "operators":
         entries = s.scalar(select(func.count()).select_from(RecordEntry).where(RecordEntry.operator == row.login)) or 0
         if entries:

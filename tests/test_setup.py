@@ -206,6 +206,14 @@ def test_referenced_items_retire_and_unreferenced_ones_are_deleted(services: Ser
     with services.db.read() as s:
         unit = s.get(PatrolUnit, ids["unit"])
         assert unit is not None and not unit.active
+    # Shifts name their teams by key: a team on a shift keeps its key and cannot be deleted.
+    with pytest.raises(FieldProblems, match="names this team by its key"):
+        services.setup.save(admin, op, "teams", ids["team"], {"key": "alpha", "name": "Team A"})
+    with pytest.raises(SetupError, match="cannot be deleted"):
+        services.setup.remove(admin, op, "teams", ids["team"])
+    assert services.setup.save(admin, op, "teams", ids["team"], {"key": "a", "name": "Alpha"}).kind == (
+        "setup.team.changed"
+    )
     # A location in use by a camera cannot go (locations have no retirement).
     with pytest.raises(SetupError, match="cannot be deleted"):
         services.setup.remove(admin, op, "locations", ids["location"])

@@ -221,7 +221,7 @@ class SetupFlow(QObject):
             if kind == "demo":
                 return ProbeResult(False, "A demo camera plays the console's own clips: there is no stream to test")
             if not clean:
-                return ProbeResult(False, "Type the main stream URL first")
+                return ProbeResult(False, "Type the stream's URL first")
             why = url_problem(kind, clean)
             if why:
                 return ProbeResult(False, why)

@@ -223,6 +223,10 @@ def test_test_connection_shows_a_frame_or_why_not(
     words = test_connection({"key": "cam-file", "name": "Clip", "kind": "file", "main_url": str(test_clip)})
     assert words.startswith("Picture 320×240"), words
     assert tab.editor.picture is not None and tab.editor.picture.width() == 320
+    tab.probe_stream.setCurrentIndex(1)  # the sub stream, which this camera lacks
+    words = test_connection({"key": "cam-file", "name": "Clip", "kind": "file", "main_url": str(test_clip)})
+    assert words == "Type the stream's URL first"
+    tab.probe_stream.setCurrentIndex(0)
 
     stream = mjpeg_stream(test_clip)
     words = test_connection({"key": "cam-mjpeg", "name": "MJPEG", "kind": "mjpeg", "main_url": stream.url})

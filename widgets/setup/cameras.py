@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -58,9 +59,13 @@ class CamerasTab(SectionTab):
         self.test_button = QPushButton("Test connection")
         self.test_button.setObjectName("testConnection")
         self.test_button.clicked.connect(self._on_test_clicked)
+        self.probe_stream = QComboBox()
+        self.probe_stream.addItem("main stream", "main_url")
+        self.probe_stream.addItem("sub stream", "sub_url")
         self.probe_words = message_label("probeWords")
         probe_row = QHBoxLayout()
         probe_row.addWidget(self.test_button)
+        probe_row.addWidget(self.probe_stream)
         probe_row.addWidget(self.probe_words, 1)
         self.side_layout.insertLayout(3, probe_row)
         # The camera's form above, its masks below (the picture wants the room).
@@ -143,7 +148,10 @@ class CamerasTab(SectionTab):
     def _on_test_clicked(self) -> None:
         self.test_button.setEnabled(False)
         show_message(self.probe_words, "Connecting… (up to 8 s)")
-        self.test_requested.emit(self._selected_id, self.values())
+        values = self.values()
+        # The stream to test goes as the main URL: the console tests one stream at a time.
+        values["main_url"] = values.get(self.probe_stream.currentData(), "")
+        self.test_requested.emit(self._selected_id, values)
 
     def show_probe(self, ok: bool, words: str, picture_path: str = "") -> None:
         self.test_button.setEnabled(True)

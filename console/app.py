@@ -41,6 +41,7 @@ from console.recording import RecordingService
 from console.returns_flow import ReturnsFlow
 from console.services import Services, build_services
 from console.settings import Settings
+from console.setup_flow import SetupFlow, set_up_first_operation
 from console.shift import Handover
 from console.strikes_flow import StrikesFlow
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
@@ -146,8 +147,14 @@ class ConsoleSession:
         s = self.services
         if self.settings.demo:
             ensure_demo_operation(s)
+        first: Actor | None = None
+        if not self.settings.demo and not s.operations.names():
+            # First run: the administrator creates the operation (or imports a file) first.
+            first = set_up_first_operation(s, self.tasks, self._log_in, self.settings.operation or "")
+            if first is None:
+                return False
         op = s.operations.view(self.settings.operation)
-        actor = self._choose_operator(op)
+        actor = first or self._choose_operator(op)
         if actor is None:
             return False
         self.actor = actor
@@ -183,6 +190,7 @@ class ConsoleSession:
         self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self.audit_flow = AuditFlow(window, s, self.tasks, actor)
+        self.setup_flow = SetupFlow(window, s, self.tasks, actor, op.name)
         self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
         self.mask_flow = MaskFlow(window, s, self.tasks, actor, op.id, op.timezone, supervisor.feeds, cameras)
         self._start_recording(op, cameras, clips)

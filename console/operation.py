@@ -133,6 +133,7 @@ class OperationService:
                         "recording": cam.recording,
                         "position": position,
                         "location_id": locations[cam.location].id if cam.location else None,
+                        "active": cam.active,
                     },
                 )
                 if cam.username is not None or cam.password is not None:
@@ -159,7 +160,7 @@ class OperationService:
                     s,
                     PatrolUnit,
                     {**oid, "call_sign": u.call_sign},
-                    {"kind": u.kind, "team_id": teams[u.team].id if u.team else None},
+                    {"kind": u.kind, "team_id": teams[u.team].id if u.team else None, "active": u.active},
                 )
             s.flush()
             for o in spec.officers:
@@ -172,10 +173,11 @@ class OperationService:
                         "special_constable": o.special_constable,
                         "team_id": teams[o.team].id if o.team else None,
                         "unit_id": units[o.unit].id if o.unit else None,
+                        "active": o.active,
                     },
                 )
             for p in spec.operators:
-                _upsert(s, Operator, {"login": p.login}, {"display_name": p.name, "role": p.role})
+                _upsert(s, Operator, {"login": p.login}, {"display_name": p.name, "role": p.role, "active": p.active})
             s.flush()
             ctx.operation_id = op.id
             return EntryDraft(
@@ -227,12 +229,14 @@ class OperationService:
                         location=locations[c.location_id].key if c.location_id else "",
                         recording=c.recording,
                         username=(creds[c.id].username or None) if c.id in creds else None,
+                        active=c.active,
                     )
                     for c in cameras
                 ),
                 teams=tuple(TeamSpec(t.key, t.name) for t in teams.values()),
                 units=tuple(
-                    UnitSpec(u.call_sign, u.kind, teams[u.team_id].key if u.team_id else "") for u in units.values()
+                    UnitSpec(u.call_sign, u.kind, teams[u.team_id].key if u.team_id else "", u.active)
+                    for u in units.values()
                 ),
                 officers=tuple(
                     OfficerSpec(
@@ -241,11 +245,12 @@ class OperationService:
                         o.special_constable,
                         teams[o.team_id].key if o.team_id else "",
                         units[o.unit_id].call_sign if o.unit_id else "",
+                        o.active,
                     )
                     for o in s.scalars(select(Officer).filter_by(operation_id=oid).order_by(Officer.id))
                 ),
                 operators=tuple(
-                    OperatorSpec(p.login, p.display_name, p.role)
+                    OperatorSpec(p.login, p.display_name, p.role, p.active)
                     for p in s.scalars(select(Operator).order_by(Operator.id))
                 ),
                 masks=tuple(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -22,6 +23,7 @@ UNIT_KINDS = ("plain_clothes", "uniformed", "other")
 CAMERA_KINDS = ("rtsp", "mjpeg", "file", "v4l2", "demo")
 CATEGORY_KINDS = ("person", "vehicle", "activity", "environment")
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+LOGIN_RE = re.compile(r"^[a-z0-9._-]{1,60}$")  # as console.auth takes a login
 # The longest value each text setting may have: the width of its database column, so a long
 # value is refused here with its line rather than by PostgreSQL halfway through the import.
 MAX_LENGTHS: dict[tuple[str, str], int] = {
@@ -105,6 +107,7 @@ class CameraSpec:
     recording: bool = True
     username: str | None = None
     password: str | None = None  # None: keep what the database holds
+    active: bool = True  # False: taken out of use (the record still refers to it)
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,7 @@ class UnitSpec:
     call_sign: str
     kind: str
     team: str = ""
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,7 @@ class OfficerSpec:
     special_constable: bool = False
     team: str = ""
     unit: str = ""
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ class OperatorSpec:
     login: str
     name: str
     role: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -330,54 +336,49 @@ class _Reader:
                 self.problem(section, index, key, f"unknown setting '{key}' (allowed: {', '.join(sorted(allowed))})")
 
 
-def parse_operation(text: str) -> OperationSpec:
-    """Parse and validate; raises OperationFileError listing every problem with its line."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise OperationFileError([f"not valid TOML: {exc}"]) from exc
-    except RecursionError as exc:  # tomllib reads nested arrays and tables recursively
-        raise OperationFileError(["not valid TOML: arrays or tables nested too deeply"]) from exc
-    r = _Reader(text)
-    r.known_keys(
-        data,
-        "file",
-        None,
-        {
-            "operation",
-            "tiers",
-            "categories",
-            "locations",
-            "cameras",
-            "teams",
-            "units",
-            "officers",
-            "operators",
-            "masks",
-        },
-    )
-    op = data.get("operation")
-    if not isinstance(op, dict):
-        raise OperationFileError(["line 1: the file needs an [operation] table with name and start_date"])
-    r.known_keys(
-        op,
-        "operation",
-        None,
-        {
-            "name",
-            "title",
-            "start_date",
-            "timezone",
-            "prescribed_area",
-            "lawful_basis",
-            "authorisation_ref",
-            "night_starts_hour",
-            "welfare_check_minutes",
-            "segment_seconds",
-            "video_retention_days",
-            "record_retention_days",
-        },
-    )
+OPERATION_KEYS = (
+    "name",
+    "title",
+    "start_date",
+    "timezone",
+    "prescribed_area",
+    "lawful_basis",
+    "authorisation_ref",
+    "night_starts_hour",
+    "welfare_check_minutes",
+    "segment_seconds",
+    "video_retention_days",
+    "record_retention_days",
+)
+# Whole numbers of the [operation] table: default, lowest, highest, and the words of the range.
+NUMBER_SETTINGS: dict[str, tuple[int, int, int, str]] = {
+    "night_starts_hour": (18, 0, 23, "must be an hour from 0 to 23"),
+    "welfare_check_minutes": (15, 1, 240, "must be from 1 to 240 minutes"),
+    "segment_seconds": (60, 10, 3600, "must be from 10 to 3600 seconds"),
+    "video_retention_days": (31, 1, 3650, "must be from 1 to 3650 days"),
+    "record_retention_days": (365, 1, 3650, "must be from 1 to 3650 days"),
+}
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an item may refer to: the operation's start, and the keys of its other items."""
+
+    start_date: date | None = None
+    locations: frozenset[str] = frozenset()
+    cameras: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    units: frozenset[str] = frozenset()
+
+
+def _check_key(r: _Reader, section: str, i: int | None, key: str, value: Any) -> None:
+    if isinstance(value, str) and not KEY_RE.match(value):
+        r.problem(section, i, key, f"{value!r} must be lower-case letters, digits, '-' or '_'")
+
+
+def _read_settings(r: _Reader, op: dict[str, Any]) -> OperationSpec:
+    """The [operation] table alone (no items)."""
+    r.known_keys(op, "operation", None, set(OPERATION_KEYS))
     name = r.get(op, "operation", None, "name", str)
     start = r.get(op, "operation", None, "start_date", date)
     # Read with the rest, before the problems are counted: a wrong value here is a problem too.
@@ -391,202 +392,11 @@ def parse_operation(text: str) -> OperationSpec:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
             r.problem("operation", None, "timezone", f"unknown time zone {tz!r}")
-    night = r.get(op, "operation", None, "night_starts_hour", int, 18)
-    if isinstance(night, int) and not 0 <= night <= 23:
-        r.problem("operation", None, "night_starts_hour", "must be an hour from 0 to 23")
-    welfare = r.get(op, "operation", None, "welfare_check_minutes", int, 15)
-    if isinstance(welfare, int) and not 1 <= welfare <= 240:
-        r.problem("operation", None, "welfare_check_minutes", "must be from 1 to 240 minutes")
-    segment = r.get(op, "operation", None, "segment_seconds", int, 60)
-    if isinstance(segment, int) and not 10 <= segment <= 3600:
-        r.problem("operation", None, "segment_seconds", "must be from 10 to 3600 seconds")
-    retention = r.get(op, "operation", None, "video_retention_days", int, 31)
-    if isinstance(retention, int) and not 1 <= retention <= 3650:
-        r.problem("operation", None, "video_retention_days", "must be from 1 to 3650 days")
-    record_retention = r.get(op, "operation", None, "record_retention_days", int, 365)
-    if isinstance(record_retention, int) and not 1 <= record_retention <= 3650:
-        r.problem("operation", None, "record_retention_days", "must be from 1 to 3650 days")
-
-    def items(section: str) -> list[tuple[int, dict[str, Any]]]:
-        raw = data.get(section, [])
-        if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
-            r.problem(section, None, None, f"must be written as [[{section}]] tables")
-            return []
-        return list(enumerate(raw))
-
-    def unique(section: str, key: str, values: list[tuple[int, Any]]) -> set[Any]:
-        seen: set[Any] = set()
-        for i, v in values:
-            if v is None:
-                continue
-            if v in seen:
-                r.problem(section, i, key, f"{v!r} appears more than once")
-            seen.add(v)
-        return seen
-
-    def check_key(section: str, i: int, key: str, value: Any) -> None:
-        if isinstance(value, str) and not KEY_RE.match(value):
-            r.problem(section, i, key, f"{value!r} must be lower-case letters, digits, '-' or '_'")
-
-    tiers = []
-    for i, t in items("tiers"):
-        r.known_keys(t, "tiers", i, {"number", "name", "start_date"})
-        tiers.append(
-            (
-                i,
-                TierSpec(
-                    r.get(t, "tiers", i, "number", int),
-                    r.get(t, "tiers", i, "name", str),
-                    r.get(t, "tiers", i, "start_date", date),
-                ),
-            )
-        )
-    unique("tiers", "number", [(i, t.number) for i, t in tiers])
-    for i, tier in tiers:
-        if isinstance(tier.number, int) and not 1 <= tier.number <= MAX_TIER:
-            r.problem("tiers", i, "number", f"must be from 1 to {MAX_TIER}")
-    for i, tier in tiers:
-        if isinstance(start, date) and isinstance(tier.start_date, date) and tier.start_date < start:
-            r.problem("tiers", i, "start_date", "a tier cannot start before the operation")
-
-    categories = []
-    for i, c in items("categories"):
-        r.known_keys(c, "categories", i, {"key", "label", "kind", "subject_prefix"})
-        spec = CategorySpec(
-            r.get(c, "categories", i, "key", str),
-            r.get(c, "categories", i, "label", str),
-            r.get(c, "categories", i, "kind", str, choices=CATEGORY_KINDS),
-            r.get(c, "categories", i, "subject_prefix", str, ""),
-        )
-        check_key("categories", i, "key", spec.key)
-        categories.append((i, spec))
-    unique("categories", "key", [(i, c.key) for i, c in categories])
-
-    locations = []
-    for i, loc in items("locations"):
-        r.known_keys(loc, "locations", i, {"key", "name", "prescribed_area"})
-        spec_l = LocationSpec(
-            r.get(loc, "locations", i, "key", str),
-            r.get(loc, "locations", i, "name", str),
-            r.get(loc, "locations", i, "prescribed_area", bool, False),
-        )
-        check_key("locations", i, "key", spec_l.key)
-        locations.append((i, spec_l))
-    location_keys = unique("locations", "key", [(i, x.key) for i, x in locations])
-
-    cameras = []
-    for i, cam in items("cameras"):
-        r.known_keys(
-            cam,
-            "cameras",
-            i,
-            {"key", "name", "kind", "main_url", "sub_url", "location", "recording", "username", "password"},
-        )
-        kind = r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS)
-        main = r.get(cam, "cameras", i, "main_url", str)
-        sub = r.get(cam, "cameras", i, "sub_url", str, "")
-        user = r.get(cam, "cameras", i, "username", str, None)
-        password = r.get(cam, "cameras", i, "password", str, None)
-        urls: dict[str, str] = {}
-        for url_key, url in (("main_url", main), ("sub_url", sub)):
-            if not isinstance(url, str) or not url:
-                continue
-            why = url_problem(kind or "", url)
-            if why:
-                r.problem("cameras", i, url_key, why)
-                continue
-            urls[url_key], u, p = split_credentials(url)
-            for what, found in (("username", u), ("password", p)):
-                if found is not None and len(found) > MAX_LENGTHS["cameras", what]:
-                    r.problem("cameras", i, url_key, f"the {what} in the URL is too long")
-            user, password = user or u, password or p
-        spec_c = CameraSpec(
-            key=r.get(cam, "cameras", i, "key", str),
-            name=r.get(cam, "cameras", i, "name", str),
-            kind=kind,
-            main_url=urls.get("main_url", main),
-            sub_url=urls.get("sub_url", sub),
-            location=r.get(cam, "cameras", i, "location", str, ""),
-            recording=r.get(cam, "cameras", i, "recording", bool, True),
-            username=user,
-            password=password,
-        )
-        check_key("cameras", i, "key", spec_c.key)
-        if spec_c.location and spec_c.location not in location_keys:
-            r.problem("cameras", i, "location", f"unknown location {spec_c.location!r}")
-        cameras.append((i, spec_c))
-    camera_keys = unique("cameras", "key", [(i, c.key) for i, c in cameras])
-
-    masks = []
-    for i, m in items("masks"):
-        r.known_keys(m, "masks", i, {"camera", "name", "points"})
-        camera_key = r.get(m, "masks", i, "camera", str)
-        mask_name = r.get(m, "masks", i, "name", str)
-        if isinstance(camera_key, str) and camera_key not in camera_keys:
-            r.problem("masks", i, "camera", f"unknown camera {camera_key!r}")
-        try:
-            points = mask_points(m.get("points"))
-        except ValueError as exc:
-            r.problem("masks", i, "points", str(exc))
-            continue
-        masks.append((i, MaskSpec(camera_key, mask_name, points)))
-    unique("masks", "name", [(i, (x.camera, x.name)) for i, x in masks])
-
-    teams = []
-    for i, tm in items("teams"):
-        r.known_keys(tm, "teams", i, {"key", "name"})
-        spec_t = TeamSpec(r.get(tm, "teams", i, "key", str), r.get(tm, "teams", i, "name", str))
-        check_key("teams", i, "key", spec_t.key)
-        teams.append((i, spec_t))
-    team_keys = unique("teams", "key", [(i, t.key) for i, t in teams])
-
-    units = []
-    for i, u_ in items("units"):
-        r.known_keys(u_, "units", i, {"call_sign", "kind", "team"})
-        spec_u = UnitSpec(
-            r.get(u_, "units", i, "call_sign", str),
-            r.get(u_, "units", i, "kind", str, choices=UNIT_KINDS),
-            r.get(u_, "units", i, "team", str, ""),
-        )
-        if spec_u.team and spec_u.team not in team_keys:
-            r.problem("units", i, "team", f"unknown team {spec_u.team!r}")
-        units.append((i, spec_u))
-    unit_keys = unique("units", "call_sign", [(i, u.call_sign) for i, u in units])
-
-    officers = []
-    for i, o in items("officers"):
-        r.known_keys(o, "officers", i, {"collar_number", "name", "special_constable", "team", "unit"})
-        spec_o = OfficerSpec(
-            r.get(o, "officers", i, "collar_number", str),
-            r.get(o, "officers", i, "name", str),
-            r.get(o, "officers", i, "special_constable", bool, False),
-            r.get(o, "officers", i, "team", str, ""),
-            r.get(o, "officers", i, "unit", str, ""),
-        )
-        if spec_o.team and spec_o.team not in team_keys:
-            r.problem("officers", i, "team", f"unknown team {spec_o.team!r}")
-        if spec_o.unit and spec_o.unit not in unit_keys:
-            r.problem("officers", i, "unit", f"unknown unit {spec_o.unit!r}")
-        officers.append((i, spec_o))
-    unique("officers", "collar_number", [(i, o.collar_number) for i, o in officers])
-
-    operators = []
-    for i, p_ in items("operators"):
-        r.known_keys(p_, "operators", i, {"login", "name", "role"})
-        operators.append(
-            (
-                i,
-                OperatorSpec(
-                    r.get(p_, "operators", i, "login", str),
-                    r.get(p_, "operators", i, "name", str),
-                    r.get(p_, "operators", i, "role", str, choices=ROLES),
-                ),
-            )
-        )
-    unique("operators", "login", [(i, o.login) for i, o in operators])
-
-    if r.problems:
-        raise OperationFileError(r.problems)
+    numbers: dict[str, Any] = {}
+    for key, (default, low, high, words) in NUMBER_SETTINGS.items():
+        value = numbers[key] = r.get(op, "operation", None, key, int, default)
+        if isinstance(value, int) and not low <= value <= high:
+            r.problem("operation", None, key, words)
     return OperationSpec(
         name=name,
         title=title,
@@ -595,21 +405,264 @@ def parse_operation(text: str) -> OperationSpec:
         prescribed_area=area,
         lawful_basis=basis,
         authorisation_ref=authorisation,
-        night_starts_hour=night,
-        welfare_check_minutes=welfare,
-        segment_seconds=segment,
-        video_retention_days=retention,
-        record_retention_days=record_retention,
-        tiers=tuple(t for _, t in tiers),
-        categories=tuple(c for _, c in categories),
-        locations=tuple(x for _, x in locations),
-        cameras=tuple(c for _, c in cameras),
-        teams=tuple(t for _, t in teams),
-        units=tuple(u for _, u in units),
-        officers=tuple(o for _, o in officers),
-        operators=tuple(o for _, o in operators),
-        masks=tuple(x for _, x in masks),
+        **numbers,
     )
+
+
+def _read_tier(r: _Reader, t: dict[str, Any], i: int | None, known: Known) -> TierSpec:
+    r.known_keys(t, "tiers", i, {"number", "name", "start_date"})
+    tier = TierSpec(
+        r.get(t, "tiers", i, "number", int),
+        r.get(t, "tiers", i, "name", str),
+        r.get(t, "tiers", i, "start_date", date),
+    )
+    if isinstance(tier.number, int) and not 1 <= tier.number <= MAX_TIER:
+        r.problem("tiers", i, "number", f"must be from 1 to {MAX_TIER}")
+    start = known.start_date
+    if isinstance(start, date) and isinstance(tier.start_date, date) and tier.start_date < start:
+        r.problem("tiers", i, "start_date", "a tier cannot start before the operation")
+    return tier
+
+
+def _read_category(r: _Reader, c: dict[str, Any], i: int | None, _known: Known) -> CategorySpec:
+    r.known_keys(c, "categories", i, {"key", "label", "kind", "subject_prefix"})
+    spec = CategorySpec(
+        r.get(c, "categories", i, "key", str),
+        r.get(c, "categories", i, "label", str),
+        r.get(c, "categories", i, "kind", str, choices=CATEGORY_KINDS),
+        r.get(c, "categories", i, "subject_prefix", str, ""),
+    )
+    _check_key(r, "categories", i, "key", spec.key)
+    return spec
+
+
+def _read_location(r: _Reader, loc: dict[str, Any], i: int | None, _known: Known) -> LocationSpec:
+    r.known_keys(loc, "locations", i, {"key", "name", "prescribed_area"})
+    spec = LocationSpec(
+        r.get(loc, "locations", i, "key", str),
+        r.get(loc, "locations", i, "name", str),
+        r.get(loc, "locations", i, "prescribed_area", bool, False),
+    )
+    _check_key(r, "locations", i, "key", spec.key)
+    return spec
+
+
+CAMERA_KEYS = {"key", "name", "kind", "main_url", "sub_url", "location", "recording", "username", "password", "active"}
+
+
+def _read_camera(r: _Reader, cam: dict[str, Any], i: int | None, known: Known) -> CameraSpec:
+    """A camera; user:password typed into a URL moves to the credential fields."""
+    r.known_keys(cam, "cameras", i, CAMERA_KEYS)
+    kind = r.get(cam, "cameras", i, "kind", str, choices=CAMERA_KINDS)
+    main = r.get(cam, "cameras", i, "main_url", str)
+    sub = r.get(cam, "cameras", i, "sub_url", str, "")
+    user = r.get(cam, "cameras", i, "username", str, None)
+    password = r.get(cam, "cameras", i, "password", str, None)
+    urls: dict[str, str] = {}
+    for url_key, url in (("main_url", main), ("sub_url", sub)):
+        if not isinstance(url, str) or not url:
+            continue
+        why = url_problem(kind or "", url)
+        if why:
+            r.problem("cameras", i, url_key, why)
+            continue
+        urls[url_key], u, p = split_credentials(url)
+        for what, found in (("username", u), ("password", p)):
+            if found is not None and len(found) > MAX_LENGTHS["cameras", what]:
+                r.problem("cameras", i, url_key, f"the {what} in the URL is too long")
+        user, password = user or u, password or p
+    spec = CameraSpec(
+        key=r.get(cam, "cameras", i, "key", str),
+        name=r.get(cam, "cameras", i, "name", str),
+        kind=kind,
+        main_url=urls.get("main_url", main),
+        sub_url=urls.get("sub_url", sub),
+        location=r.get(cam, "cameras", i, "location", str, ""),
+        recording=r.get(cam, "cameras", i, "recording", bool, True),
+        username=user,
+        password=password,
+        active=r.get(cam, "cameras", i, "active", bool, True),
+    )
+    _check_key(r, "cameras", i, "key", spec.key)
+    if spec.location and spec.location not in known.locations:
+        r.problem("cameras", i, "location", f"unknown location {spec.location!r}")
+    return spec
+
+
+def _read_mask(r: _Reader, m: dict[str, Any], i: int | None, known: Known) -> MaskSpec | None:
+    r.known_keys(m, "masks", i, {"camera", "name", "points"})
+    camera_key = r.get(m, "masks", i, "camera", str)
+    mask_name = r.get(m, "masks", i, "name", str)
+    if isinstance(camera_key, str) and camera_key not in known.cameras:
+        r.problem("masks", i, "camera", f"unknown camera {camera_key!r}")
+    try:
+        points = mask_points(m.get("points"))
+    except ValueError as exc:
+        r.problem("masks", i, "points", str(exc))
+        return None
+    return MaskSpec(camera_key, mask_name, points)
+
+
+def _read_team(r: _Reader, tm: dict[str, Any], i: int | None, _known: Known) -> TeamSpec:
+    r.known_keys(tm, "teams", i, {"key", "name"})
+    spec = TeamSpec(r.get(tm, "teams", i, "key", str), r.get(tm, "teams", i, "name", str))
+    _check_key(r, "teams", i, "key", spec.key)
+    return spec
+
+
+def _read_unit(r: _Reader, u: dict[str, Any], i: int | None, known: Known) -> UnitSpec:
+    r.known_keys(u, "units", i, {"call_sign", "kind", "team", "active"})
+    spec = UnitSpec(
+        r.get(u, "units", i, "call_sign", str),
+        r.get(u, "units", i, "kind", str, choices=UNIT_KINDS),
+        r.get(u, "units", i, "team", str, ""),
+        r.get(u, "units", i, "active", bool, True),
+    )
+    if spec.team and spec.team not in known.teams:
+        r.problem("units", i, "team", f"unknown team {spec.team!r}")
+    return spec
+
+
+def _read_officer(r: _Reader, o: dict[str, Any], i: int | None, known: Known) -> OfficerSpec:
+    r.known_keys(o, "officers", i, {"collar_number", "name", "special_constable", "team", "unit", "active"})
+    spec = OfficerSpec(
+        r.get(o, "officers", i, "collar_number", str),
+        r.get(o, "officers", i, "name", str),
+        r.get(o, "officers", i, "special_constable", bool, False),
+        r.get(o, "officers", i, "team", str, ""),
+        r.get(o, "officers", i, "unit", str, ""),
+        r.get(o, "officers", i, "active", bool, True),
+    )
+    if spec.team and spec.team not in known.teams:
+        r.problem("officers", i, "team", f"unknown team {spec.team!r}")
+    if spec.unit and spec.unit not in known.units:
+        r.problem("officers", i, "unit", f"unknown unit {spec.unit!r}")
+    return spec
+
+
+def _read_operator(r: _Reader, p: dict[str, Any], i: int | None, _known: Known) -> OperatorSpec:
+    r.known_keys(p, "operators", i, {"login", "name", "role", "active"})
+    spec = OperatorSpec(
+        r.get(p, "operators", i, "login", str),
+        r.get(p, "operators", i, "name", str),
+        r.get(p, "operators", i, "role", str, choices=ROLES),
+        r.get(p, "operators", i, "active", bool, True),
+    )
+    if isinstance(spec.login, str) and not LOGIN_RE.match(spec.login):
+        r.problem("operators", i, "login", "a login is lower-case letters, digits, dots, dashes or underscores")
+    return spec
+
+
+_ITEM_READERS: dict[str, Callable[[_Reader, dict[str, Any], int | None, Known], Any]] = {
+    "tiers": _read_tier,
+    "categories": _read_category,
+    "locations": _read_location,
+    "cameras": _read_camera,
+    "masks": _read_mask,
+    "teams": _read_team,
+    "units": _read_unit,
+    "officers": _read_officer,
+    "operators": _read_operator,
+}
+# What makes an item one of its kind: the setting that must not repeat.
+ITEM_KEYS = {
+    "tiers": "number",
+    "categories": "key",
+    "locations": "key",
+    "cameras": "key",
+    "masks": "name",
+    "teams": "key",
+    "units": "call_sign",
+    "officers": "collar_number",
+    "operators": "login",
+}
+SECTIONS = ("operation", *_ITEM_READERS)
+
+
+class FieldProblems(ValueError):
+    """What is wrong with one item typed into a screen: setting -> words ("" for the whole)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in problems.items()))
+        self.problems = problems
+
+
+class _FormReader(_Reader):
+    """Collects the problems of one item by setting, the first problem of each."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.fields: dict[str, str] = {}
+
+    def problem(self, section: str, index: int | None, key: str | None, message: str) -> None:
+        self.fields.setdefault(key or "", message)
+        self.problems.append(message)
+
+
+def check_item(section: str, values: dict[str, Any], known: Known | None = None, taken: Iterable[Any] = ()) -> Any:
+    """The spec of one item as a screen typed it, checked by the same rules as the file;
+    ``taken`` are the identifying values other items already hold. FieldProblems if refused."""
+    r = _FormReader()
+    known = known or Known()
+    spec = _read_settings(r, values) if section == "operation" else _ITEM_READERS[section](r, values, None, known)
+    ident = ITEM_KEYS.get(section)
+    if spec is not None and ident and getattr(spec, ident) in set(taken):
+        r.problem(section, None, ident, f"{getattr(spec, ident)!r} is taken already")
+    if r.fields:
+        raise FieldProblems(r.fields)
+    return spec
+
+
+def parse_operation(text: str) -> OperationSpec:
+    """Parse and validate; raises OperationFileError listing every problem with its line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise OperationFileError([f"not valid TOML: {exc}"]) from exc
+    except RecursionError as exc:  # tomllib reads nested arrays and tables recursively
+        raise OperationFileError(["not valid TOML: arrays or tables nested too deeply"]) from exc
+    r = _Reader(text)
+    r.known_keys(data, "file", None, set(SECTIONS))
+    op = data.get("operation")
+    if not isinstance(op, dict):
+        raise OperationFileError(["line 1: the file needs an [operation] table with name and start_date"])
+    settings = _read_settings(r, op)
+    found: dict[str, list[Any]] = {}
+
+    def read(section: str, known: Known) -> set[Any]:
+        raw = data.get(section, [])
+        if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+            r.problem(section, None, None, f"must be written as [[{section}]] tables")
+            raw = []
+        items = [(i, _ITEM_READERS[section](r, table, i, known)) for i, table in enumerate(raw)]
+        found[section] = [spec for _, spec in items if spec is not None]
+        seen: set[Any] = set()
+        for i, spec in items:
+            if spec is None:
+                continue
+            # A mask's name is its own only on its camera.
+            value = (spec.camera, spec.name) if section == "masks" else getattr(spec, ITEM_KEYS[section])
+            if value is None:
+                continue
+            if value in seen:
+                r.problem(section, i, ITEM_KEYS[section], f"{value!r} appears more than once")
+            seen.add(value)
+        return seen
+
+    start = settings.start_date if isinstance(settings.start_date, date) else None
+    read("tiers", Known(start_date=start))
+    read("categories", Known())
+    locations = frozenset(read("locations", Known()))
+    cameras = frozenset(read("cameras", Known(locations=locations)))
+    read("masks", Known(cameras=cameras))
+    teams = frozenset(read("teams", Known()))
+    units = frozenset(read("units", Known(teams=teams)))
+    read("officers", Known(teams=teams, units=units))
+    read("operators", Known())
+    if r.problems:
+        raise OperationFileError(r.problems)
+    items: dict[str, Any] = {section: tuple(specs) for section, specs in found.items()}
+    return replace(settings, **items)
 
 
 # --- writing TOML back (tomllib reads only) -------------------------------------------------
@@ -686,12 +739,16 @@ def render_operation(spec: OperationSpec) -> str:
                 "sub_url": cam.sub_url or None,
                 "recording": cam.recording,
                 "username": cam.username or None,
+                "active": None if cam.active else False,
             },
         )
     for tm in spec.teams:
         out += _table("[[teams]]", {"key": tm.key, "name": tm.name})
     for u in spec.units:
-        out += _table("[[units]]", {"call_sign": u.call_sign, "kind": u.kind, "team": u.team or None})
+        out += _table(
+            "[[units]]",
+            {"call_sign": u.call_sign, "kind": u.kind, "team": u.team or None, "active": None if u.active else False},
+        )
     for o in spec.officers:
         out += _table(
             "[[officers]]",
@@ -701,10 +758,14 @@ def render_operation(spec: OperationSpec) -> str:
                 "special_constable": o.special_constable,
                 "team": o.team or None,
                 "unit": o.unit or None,
+                "active": None if o.active else False,
             },
         )
     for p in spec.operators:
-        out += _table("[[operators]]", {"login": p.login, "name": p.name, "role": p.role})
+        out += _table(
+            "[[operators]]",
+            {"login": p.login, "name": p.name, "role": p.role, "active": None if p.active else False},
+        )
     for m in spec.masks:
         out += _table("[[masks]]", {"camera": m.camera, "name": m.name, "points": m.points})
     return "\n".join(out)

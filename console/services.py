@@ -19,6 +19,7 @@ from console.record import RecordService
 from console.registers import RegisterService
 from console.returns import ReturnsService
 from console.settings import Settings
+from console.setup import OperationSetupService
 from console.shift import ShiftService
 from console.sightings import SightingService
 from console.support_orders import SupportOrderService
@@ -48,6 +49,7 @@ class Services:
     partner_actions: PartnerActionService
     support_orders: SupportOrderService
     masks: MaskService
+    setup: OperationSetupService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -62,6 +64,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
     if upgrade_schema:
         upgrade(db)
     record = RecordService(db)
+    auth = AuthService(db, record)
     return Services(
         settings=settings,
         db=db,
@@ -79,8 +82,9 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         letters=LetterService(db, record),
         returns=ReturnsService(db, record),
         community=CommunityService(db, record),
-        auth=AuthService(db, record),
+        auth=auth,
         partner_actions=PartnerActionService(db, record),
         support_orders=SupportOrderService(db, record),
         masks=MaskService(db, record),
+        setup=OperationSetupService(db, record, auth),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 # Wall layouts and how many tiles each shows (one big tile plus 5 or 7 small ones for "1+n").
 LAYOUT_TILES: dict[str, int] = {"1": 1, "2x2": 4, "3x3": 9, "4x4": 16, "1+5": 6, "1+7": 8}
@@ -133,3 +134,34 @@ class MaskLiftView:
     reason: str
     lifted_at: datetime
     until: datetime
+
+
+# --- operation set-up (administrators' screens) ---------------------------------------------------
+@dataclass(frozen=True)
+class SetupRow:
+    """One item of the operation as the set-up screens show it: its settings under the operation
+    file's names (never a password), whether it is in use, and words about it ("password stored")."""
+
+    id: int
+    values: dict[str, Any]
+    active: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class SetupState:
+    """Everything the set-up screens show; ``operation_id`` None while there is no operation."""
+
+    operation_id: int | None
+    operation: dict[str, Any]
+    sections: dict[str, tuple[SetupRow, ...]]
+
+
+@dataclass(frozen=True)
+class SetupDone:
+    """A set-up change written: its record entry and what it did, in words."""
+
+    seq: int
+    kind: str
+    words: str
+    ref_id: str = ""

@@ -195,11 +195,14 @@ def test_every_text_limit_is_its_database_column() -> None:
         "units": models.PatrolUnit,
         "officers": models.Officer,
         "operators": models.Operator,
+        "masks": models.CameraMask,
     }
     renamed = {("operators", "name"): "display_name", ("cameras", "username"): "", ("cameras", "password"): ""}
     for (section, key), limit in MAX_LENGTHS.items():
         column = renamed.get((section, key), key)
         table = models.CameraCredential if not column else tables[section]
+        if (section, key) == ("masks", "camera"):  # a mask names its camera by the camera's key
+            table, column = models.Camera, "key"
         found = getattr(table, column or key).property.columns[0].type
         assert isinstance(found, sa.String) and found.length == limit, (section, key, found)
 

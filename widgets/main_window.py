@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
     community_key = Signal()  # record a community complaint or tension note
     lock_key = Signal()  # lock the console now
     masks_key = Signal()  # lift or re-apply the privacy masks of the selected tile's camera
+    setup_key = Signal()  # open the operation set-up window (administrators)
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
             "community": self.community_key.emit,
             "lock": self.lock_key.emit,
             "masks.lift": self.masks_key.emit,
+            "setup": self.setup_key.emit,
             "audit": self._focus_audit,
             "radio.acknowledge": self.board.radio.request_acknowledge,
             "radio.close": self.board.radio.request_close,

@@ -1,0 +1,1 @@
+"""The administrators' "Operation set-up" window and its tabs (one module per tab)."""

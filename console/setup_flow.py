@@ -32,6 +32,7 @@ from console.services import Services
 from console.setup import SetupError
 from console.tasks import Tasks
 from console.types import Actor, OperationView, SetupDone, SetupState
+from video.demo_scenes import demo_clip
 from video.probe import ProbeResult, probe
 from video.sources import StreamSpec, redact
 from widgets.main_window import MainWindow
@@ -219,7 +220,11 @@ class SetupFlow(QObject):
             if password:
                 secrets.append(password)
             if kind == "demo":
-                return ProbeResult(False, "A demo camera plays the console's own clips: there is no stream to test")
+                # A demo camera plays the console's own clip: its picture is the masks' canvas.
+                clip = demo_clip(s.settings.demo_clip_dir, str(values.get("key", "")))
+                if not clip.main.is_file():
+                    return ProbeResult(False, "This demo camera's clip is made when the console first shows it")
+                return probe(StreamSpec("file", str(clip.main)), folder)
             if not clean:
                 return ProbeResult(False, "Type the stream's URL first")
             why = url_problem(kind, clean)

@@ -64,6 +64,11 @@ class DemoClip:
     sub: Path
 
 
+def demo_clip(folder: Path, key: str) -> DemoClip:
+    """Where a demo camera's two clips are kept in ``folder``."""
+    return DemoClip(main=folder / f"{key}-main.mp4", sub=folder / f"{key}-sub.mp4")
+
+
 class DemoClipError(RuntimeError):
     """The demo clips could not be written (disk full, folder not writable, encoder missing)."""
 
@@ -643,7 +648,7 @@ def ensure_demo_clips(
     done = 0
     clips: dict[str, DemoClip] = {}
     for number, camera in enumerate(cameras, start=1):
-        clip = DemoClip(main=folder / f"{camera.key}-main.mp4", sub=folder / f"{camera.key}-sub.mp4")
+        clip = demo_clip(folder, camera.key)
         clips[camera.key] = clip
         marker_path = folder / f"{camera.key}-clips.json"
         if _is_up_to_date(marker_path, expected, clip):

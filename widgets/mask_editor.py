@@ -194,4 +194,6 @@ class MaskEditor(QWidget):
                 p = self.to_widget(point)
                 painter.drawRect(QRectF(p.x() - 4, p.y() - 4, 8, 8))
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(polygon.boundingRect(), Qt.AlignmentFlag.AlignCenter, name)
+        box = polygon.boundingRect()
+        shown = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(box.width()) - 4)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)

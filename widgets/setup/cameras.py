@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,6 +33,8 @@ WHEN = (
     "New or changed cameras appear on the wall after the console restarts. "
     "Mask changes apply to the wall as soon as they are saved."
 )
+
+MASK_COLUMN_PX = 320
 
 
 class CamerasTab(SectionTab):
@@ -72,7 +75,7 @@ class CamerasTab(SectionTab):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.body)
         split.addWidget(self._mask_panel())
-        split.setSizes([480, 420])
+        split.setSizes([560, 400])
         self.layout().addWidget(split)  # type: ignore[union-attr]
 
     def _mask_panel(self) -> QWidget:
@@ -97,11 +100,12 @@ class CamerasTab(SectionTab):
         self.editor.polygon_changed.connect(lambda: show_message(self.mask_message, "Changed: press Save mask"))
         heading = QLabel("Privacy masks")
         heading.setObjectName("panelHeading")
-        how = QLabel(
-            "Click the corners of a private place on the picture; double-click or Enter closes it. "
-            "Drag a corner to move it. Masked areas are black on the wall, in stills and working copies."
+        how = QLabel("Click the corners of a private place; double-click or Enter closes it; drag a corner to move it.")
+        how.setToolTip(
+            "Masked areas are black on the wall, in stills, playback and working copies; masters keep the original."
         )
         how.setWordWrap(True)
+        how.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never cut: the list gives way
         side = QVBoxLayout()
         side.addWidget(heading)
         side.addWidget(how)
@@ -113,7 +117,7 @@ class CamerasTab(SectionTab):
         panel = QWidget()
         row = QHBoxLayout(panel)
         column = QWidget()
-        column.setFixedWidth(300)
+        column.setFixedWidth(MASK_COLUMN_PX)
         column.setLayout(side)
         row.addWidget(column)
         row.addWidget(self.editor, 1)

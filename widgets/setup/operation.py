@@ -93,7 +93,7 @@ class OperationTab(QWidget):
         self.exists = bool(values)
         self.form.set_values(values or {"name": default_name}, saved=self.exists)
         self.heading.setText(
-            f"Operation {values.get('title') or values.get('name')}" if self.exists
+            f"Settings of {values.get('title') or values.get('name')}" if self.exists
             else "No operation yet: create it here, or import an operation file"
         )  # fmt: skip
         self.save_button.setText("Save settings" if self.exists else "Create operation")

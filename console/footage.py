@@ -374,24 +374,11 @@ class FootageIndex:
         """Purge footage past each operation's retention, then the oldest footage while over the
         disk limit; footage under an active evidence hold is never purged."""
         now = now or utc_now()
-        reports: list[PurgeReport] = []
-        with self._db.read() as s:
-            retention = {op.id: op.video_retention_days for op in s.scalars(select(Operation))}
-        for operation_id, days in retention.items():
-            cutoff = now - timedelta(days=days)
-            report = self._purge_where(
-                root,
-                operation_id,
-                lambda q, cutoff=cutoff: q.where(RecordingSegment.ends_at < cutoff),  # type: ignore[misc]
-                f"retention: older than {days} days",
-                now,
-            )
-            if report:
-                reports.append(report)
+        reports = self.purge_expired(root, now)
         state = self.disk_state(root, limit_bytes)
         if state.used_bytes > state.limit_bytes:
             target = int(state.limit_bytes * DISK_PURGE_TO)
-            for operation_id in retention:
+            for operation_id in self._video_retention():
                 report = self._purge_where(
                     root,
                     operation_id,
@@ -404,6 +391,53 @@ class FootageIndex:
                     reports.append(report)
         return reports
 
+    def purge_expired(self, root: Path, now: datetime, actor: Actor | None = None) -> list[PurgeReport]:
+        """Purge every operation's footage past its video retention, batch after batch, as
+        ``actor`` (the recorder by default; the retention job runs it as itself)."""
+        reports: list[PurgeReport] = []
+        for operation_id, days in self._video_retention().items():
+            cutoff = now - timedelta(days=days)
+            while report := self._purge_where(
+                root,
+                operation_id,
+                lambda q, cutoff=cutoff: q.where(RecordingSegment.ends_at < cutoff),  # type: ignore[misc]
+                f"retention: older than {days} days",
+                now,
+                actor=actor,
+            ):
+                reports.append(report)
+        return reports
+
+    def expired(self, now: datetime) -> tuple[int, int, int]:
+        """What `purge_expired` would do now: (segments, bytes, segments kept as held)."""
+        segments = size = kept = 0
+        with self._db.read() as s:
+            for operation_id, days in self._video_retention().items():
+                holds = s.scalars(
+                    select(EvidenceHold).where(
+                        EvidenceHold.operation_id == operation_id, EvidenceHold.released_at.is_(None)
+                    )
+                ).all()
+                query = (
+                    select(RecordingSegment)
+                    .join(Camera, Camera.id == RecordingSegment.camera_id)
+                    .where(
+                        Camera.operation_id == operation_id,
+                        RecordingSegment.state.in_(("closed", "damaged")),
+                        RecordingSegment.ends_at < now - timedelta(days=days),
+                    )
+                )
+                for seg in s.scalars(query).yield_per(500):
+                    if _overlaps_hold(holds, seg):
+                        kept += 1
+                    else:
+                        segments, size = segments + 1, size + seg.bytes
+        return segments, size, kept
+
+    def _video_retention(self) -> dict[int, int]:
+        with self._db.read() as s:
+            return {op.id: op.video_retention_days for op in s.scalars(select(Operation))}
+
     def _purge_where(
         self,
         root: Path,
@@ -412,6 +446,7 @@ class FootageIndex:
         reason: str,
         now: datetime,
         free_bytes: int | None = None,
+        actor: Actor | None = None,
     ) -> PurgeReport | None:
         """One purge action: segments marked purged and the record entry naming them in one
         transaction; the files are deleted once it has committed."""
@@ -461,7 +496,7 @@ class FootageIndex:
 
         try:
             result = self._record.perform(
-                self.actor, "recording.purge", write, operation_id=operation_id, event_time=now
+                actor or self.actor, "recording.purge", write, operation_id=operation_id, event_time=now
             )
         except _NothingToPurge:
             return None

@@ -344,7 +344,8 @@ class LetterService:
             }
             letter.body = body_template.format(**fields)
             check_text(letter.body, blocked, f"The letter to the keeper of {vehicle.vrm}")
-            words = f"Warning letter {letter_reference(letter.id)} prepared for {vehicle.vrm}"
+            # The vehicle by its id, never its VRM: the record keeps no personal data.
+            words = f"Warning letter {letter_reference(letter.id)} prepared for vehicle {vehicle.id}"
             if override:
                 words += f" (rules overridden: {'; '.join(problems) or 'none applied'}; reason: {override})"
             return [

@@ -16,6 +16,7 @@ from console.operation import OperationService
 from console.partner_actions import PartnerActionService
 from console.record import RecordService
 from console.registers import RegisterService
+from console.retention import RetentionService
 from console.returns import ReturnsService
 from console.settings import Settings
 from console.shift import ShiftService
@@ -46,6 +47,7 @@ class Services:
     auth: AuthService
     partner_actions: PartnerActionService
     support_orders: SupportOrderService
+    retention: RetentionService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -60,6 +62,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
     if upgrade_schema:
         upgrade(db)
     record = RecordService(db)
+    footage = FootageIndex(db, record, settings.console_id)
     return Services(
         settings=settings,
         db=db,
@@ -71,7 +74,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         sightings=SightingService(db, record, settings.stills_dir),
         registers=RegisterService(db, record),
         anchors=AnchorFile(settings.anchor_path),
-        footage=FootageIndex(db, record, settings.console_id),
+        footage=footage,
         exports=ExportService(db, record, settings.recordings),
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
@@ -80,4 +83,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         auth=AuthService(db, record),
         partner_actions=PartnerActionService(db, record),
         support_orders=SupportOrderService(db, record),
+        retention=RetentionService(db, record, footage, settings.recordings),
     )

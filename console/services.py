@@ -21,6 +21,7 @@ from console.returns import ReturnsService
 from console.settings import Settings
 from console.shift import ShiftService
 from console.sightings import SightingService
+from console.subject_access import SubjectAccessService
 from console.support_orders import SupportOrderService
 from console.views import ViewService
 from storage.db import Database, open_database, upgrade
@@ -48,6 +49,7 @@ class Services:
     partner_actions: PartnerActionService
     support_orders: SupportOrderService
     retention: RetentionService
+    subject_access: SubjectAccessService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -84,4 +86,5 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         partner_actions=PartnerActionService(db, record),
         support_orders=SupportOrderService(db, record),
         retention=RetentionService(db, record, footage, settings.recordings),
+        subject_access=SubjectAccessService(db, record),
     )

@@ -42,6 +42,7 @@ from console.services import Services, build_services
 from console.settings import Settings
 from console.shift import Handover
 from console.strikes_flow import StrikesFlow
+from console.subject_access_flow import RetentionJob, SubjectAccessFlow
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
@@ -128,6 +129,7 @@ class ConsoleSession:
         self.tag_flow: TagFlow | None = None
         self.recording: RecordingService | None = None
         self.playback_flow: PlaybackFlow | None = None
+        self.retention_job: RetentionJob | None = None
         self._recording_timer = QTimer()
         self._recording_timer.setInterval(RECORDING_POLL_MS)
         self.actor: Actor | None = None
@@ -181,6 +183,8 @@ class ConsoleSession:
         self.community_flow = CommunityFlow(window, s, self.tasks, actor, op.id, op.timezone)
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self.audit_flow = AuditFlow(window, s, self.tasks, actor)
+        self.subject_access_flow = SubjectAccessFlow(window, s, self.tasks, actor, op.id)
+        self.retention_job = RetentionJob(window, s, self.tasks, self.settings.console_id)
         self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
         self._start_recording(op, cameras, clips)
         window.board.welfare_minutes = op.welfare_check_minutes
@@ -524,6 +528,8 @@ class ConsoleSession:
     # --- stop ----------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._anchor_timer.stop()
+        if self.retention_job is not None:
+            self.retention_job.stop()
         self._camera_timer.stop()
         if self.change_listener:
             self.change_listener.stop()

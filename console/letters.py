@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from console.access import can, require
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
+from console.retention import erased_words, shown_vrm
 from console.tiers import tier_on
 from console.types import ActionResult, Actor
 from storage.db import Database
@@ -92,6 +93,7 @@ class LetterView:
     override_reason: str
     printed_at: datetime | None
     body: str
+    erased_at: datetime | None = None  # keeper details and body erased: it cannot be printed again
 
 
 @dataclass(frozen=True)
@@ -420,7 +422,7 @@ class LetterService:
     def register(self, operation_id: int) -> list[LetterView]:
         with self._db.read() as s:
             rows = s.execute(
-                select(WarningLetter, Vehicle.vrm, LetterTemplate.version)
+                select(WarningLetter, Vehicle, LetterTemplate.version)
                 .join(Vehicle, Vehicle.id == WarningLetter.vehicle_id)
                 .join(LetterTemplate, LetterTemplate.id == WarningLetter.template_id)
                 .where(WarningLetter.operation_id == operation_id)
@@ -430,16 +432,17 @@ class LetterService:
                 LetterView(
                     w.id,
                     letter_reference(w.id),
-                    vrm,
-                    w.keeper_name,
+                    shown_vrm(vehicle),
+                    erased_words(w.erased_at) or w.keeper_name,
                     w.prepared_at,
                     w.prepared_by,
                     version,
                     w.override_reason,
                     w.printed_at,
                     w.body,
+                    w.erased_at,
                 )
-                for w, vrm, version in rows
+                for w, vehicle, version in rows
             ]
 
     def mark_printed(self, actor: Actor, operation_id: int, letter_ids: Sequence[int], out: str) -> ActionResult:

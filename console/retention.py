@@ -64,11 +64,16 @@ def erased_vrm(vehicle_id: int) -> str:
     return f"(erased {vehicle_id})"
 
 
-def erased_words(erased_at: datetime | None, tz: Any = None) -> str:
-    """How every view shows an erased row's personal data."""
-    if erased_at is None:
+def erased_words(erased_at: datetime | None) -> str:
+    """How every view shows an erased row's personal data ("" while it is held)."""
+    return f"details erased {erased_at:%Y-%m-%d}" if erased_at is not None else ""
+
+
+def shown_vrm(vehicle: Vehicle | None) -> str:
+    """A vehicle's VRM as views show it: the mark, or that it was erased."""
+    if vehicle is None:
         return ""
-    return f"details erased {erased_at.astimezone(tz):%Y-%m-%d}"
+    return f"vehicle {vehicle.id}, {erased_words(vehicle.erased_at)}" if vehicle.erased_at else vehicle.vrm
 
 
 @dataclass

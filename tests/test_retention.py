@@ -18,6 +18,7 @@ from console.registers import SensitiveData
 from console.retention import RUN_KIND, RetentionService
 from console.services import Services
 from console.sightings import NewSubject, TagDraft
+from console.strikes import register
 from console.types import Actor
 from console.verify import verify
 from storage.models import (
@@ -297,3 +298,32 @@ def test_footage_past_video_retention_goes_unless_held(demo: Services, controlle
         purge = s.scalars(select(RecordEntry).where(RecordEntry.kind == "recording.purged")).one()
         assert purge.operator == "console"
     assert verify(demo.db).ok
+
+
+def test_every_view_says_erased_in_words_and_the_returns_count_not_recorded(
+    demo: Services, controller: Actor, supervisor: Actor
+) -> None:
+    made = make_data(demo, controller, supervisor)
+    now = made.base + YEAR + timedelta(hours=1)
+    oid = op_id(demo)
+    demo.support_orders.apply(controller, oid, made.old_subject, when=made.base, notes="Lives with her sister")
+    demo.retention.run(console_actor("test-console"), now=now)
+    assert "her sister" not in every_text(demo)  # the ESO's notes went with the subject's details
+    day = f"details erased {now:%Y-%m-%d}"
+    subjects = {r.reference: r for r in demo.registers.subjects(oid)}
+    assert subjects["SW-001"].description == day and subjects["SW-001"].erased_at == now
+    assert subjects["SW-002"].description == HELD_LOOK  # held
+    vehicles = {r.id: r for r in demo.registers.vehicles(oid)}
+    assert vehicles[made.old_vehicle].vrm == f"vehicle {made.old_vehicle}, {day}"
+    assert vehicles[made.kept_vehicle].vrm == KEPT_VRM
+    rows = {r.id: r for r in demo.sightings.list(oid)}
+    erased = rows[made.old_sightings[0]]
+    assert erased.notes == day and erased.vrm.endswith(day) and erased.still_path == ""
+    (letter,) = demo.letters.register(oid)
+    assert letter.keeper_name == day and letter.erased_at == now and letter.body == ""
+    strikes = {r.reference: r for r in register(demo.db, oid)}
+    assert strikes["SW-001"].description == day
+    report = demo.returns.build("demo", demo.returns.period("demo", "to_date", now=now))
+    # SW-001's age band (25-34) was erased; SW-002 never had one.
+    assert report.value("Subjects seen by age band", "Sex worker: not recorded") == 2
+    assert report.value("Subjects seen by age band", "Sex worker: 25-34") == 0

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
     playback_key = Signal()  # play back recorded footage around the selected sighting or camera
     community_key = Signal()  # record a community complaint or tension note
     lock_key = Signal()  # lock the console now
+    data_requests_key = Signal()  # open the data requests dock (subject access, erasure, retention)
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -155,6 +156,7 @@ class MainWindow(QMainWindow):
             "evidence.export": self.export_key.emit,
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
+            "data_requests": self.data_requests_key.emit,
             "lock": self.lock_key.emit,
             "audit": self._focus_audit,
             "radio.acknowledge": self.board.radio.request_acknowledge,

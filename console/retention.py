@@ -36,6 +36,7 @@ from storage.models import (
     Subject,
     SubjectSensitive,
     SupportOrder,
+    Tasking,
     Vehicle,
     WarningLetter,
 )
@@ -402,6 +403,9 @@ def erase_rows(s: Session, due: Erasure, now: datetime) -> list[str]:
         # still be checked against them.
         sighting.notes, sighting.boxes, sighting.still_path, sighting.clean_still_path = "", "[]", "", ""
         sighting.erased_at = now
+        # A tasking's typed instructions ("stop the silver Focus AB12 ...") go with its sighting.
+        for tasking in s.scalars(select(Tasking).where(Tasking.sighting_id == sighting.id, Tasking.instructions != "")):
+            tasking.instructions = ""
     for subject in _rows(s, Subject, due.ids["subject"]):
         subject.description, subject.age_band, subject.locality = "", "", ""
         subject.erased_at = now

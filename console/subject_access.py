@@ -140,18 +140,25 @@ class Holding:
             lines += ["", "Special-category data:"]
             lines += [f"  {k.capitalize()}: {v or '-'}" for k, v in self.sensitive.items()]
         lines += ["", "Counts:"] + [f"  {k.replace('_', ' ')}: {n}" for k, n in self.counts().items()]
-        lines += ["", "Sightings:"]
-        for x in self.sightings:
-            held = f"; held as evidence (hold {', '.join(map(str, x.holds))})" if x.holds else ""
-            erased = "; details erased" if x.erased_at else ""
-            lines.append(f"  {utc_iso(x.captured_at)} {x.category} on {x.camera} at {x.location or '-'}{held}{erased}")
-        if self.letters:
-            lines += ["", "Warning letters:"]
-            lines += [f"  {w['reference']} prepared {w['prepared_at']}" for w in self.letters]
-        if self.holds:
-            lines += ["", "Evidence holds:"]
-            lines += [f"  hold {h['id']} on {h['camera']} {h['from']} to {h['to']}: {h['reason']}" for h in self.holds]
+        lines += ["", "Sightings:"] + ([f"  {_sighting_line(x)}" for x in self.sightings] or ["  none"])
+        for title, items, line in (
+            ("Outcomes", self.outcomes, "{recorded_at} {kind} {detail}"),
+            ("Warning letters", self.letters, "{reference} prepared {prepared_at}"),
+            ("ESOs", self.support_orders, "applied {applied_at}, sessions {sessions} {ending}"),
+            ("Partner actions", self.partner_actions, "{partner}: {finding} ({status})"),
+            ("Footage held", self.footage, "segment {segment} on {camera} {from} to {to}"),
+            ("Exhibits", self.exhibits, "{reference} {from} to {to}"),
+            ("Evidence holds", self.holds, "hold {id} on {camera} {from} to {to}: {reason}"),
+            ("Record entries", self.record_entries, "#{seq} {time} {kind}: {text}"),
+        ):
+            lines += ["", f"{title}:"] + ([f"  {line.format(**i)}".rstrip() for i in items] or ["  none"])
         return "\n".join(lines) + "\n"
+
+
+def _sighting_line(x: HeldSighting) -> str:
+    held = f"; held as evidence (hold {', '.join(map(str, x.holds))})" if x.holds else ""
+    erased = "; details erased" if x.erased_at else ""
+    return f"{utc_iso(x.captured_at)} {x.category} on {x.camera} at {x.location or '-'}{held}{erased}"
 
 
 @dataclass(frozen=True)

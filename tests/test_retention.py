@@ -183,6 +183,12 @@ def test_after_erasure_the_personal_data_is_nowhere_in_the_database(
     demo: Services, controller: Actor, supervisor: Actor
 ) -> None:
     made = make_data(demo, controller, supervisor)
+    oid = op_id(demo)
+    demo.shifts.start(controller, oid, ["team-a"], event_time=made.base)
+    unit = next(u.id for u in demo.operations.units(oid) if u.call_sign == "LANTERN 11")
+    demo.dispatch.dispatch(
+        controller, oid, unit, sighting_id=made.old_sightings[0], instructions=f"Stop {OLD_VRM}", event_time=made.base
+    )
     before = every_text(demo)
     for words in (OLD_VRM, OLD_LOOK, KEEPER, "Station Road", OLD_NOTE, COMPLAINT, DEPENDENCY):
         assert words in before  # they were there
@@ -307,7 +313,11 @@ def test_every_view_says_erased_in_words_and_the_returns_count_not_recorded(
     now = made.base + YEAR + timedelta(hours=1)
     oid = op_id(demo)
     demo.support_orders.apply(controller, oid, made.old_subject, when=made.base, notes="Lives with her sister")
+    # The record view shows the VRM beside the entry's "vehicle N" while the vehicle's row holds it.
+    (shown,) = [e for e in demo.record.latest() if e.kind == "letter.prepared"]
+    assert shown.detail == f"{shown.text} ({OLD_VRM})" and OLD_VRM not in shown.text
     demo.retention.run(console_actor("test-console"), now=now)
+    assert not any(OLD_VRM in e.text + e.detail for e in demo.record.latest())
     assert "her sister" not in every_text(demo)  # the ESO's notes went with the subject's details
     day = f"details erased {now:%Y-%m-%d}"
     subjects = {r.reference: r for r in demo.registers.subjects(oid)}

@@ -51,6 +51,7 @@ from storage.models import (
     WarningLetter,
 )
 from video.recorder import file_sha256
+from widgets.exhibit_sheet import pdf_pages
 
 log = logging.getLogger("sentinel.subject_access")
 
@@ -135,7 +136,7 @@ class Holding:
         lines = [f"Data held about {self.label} ({self.kind})", ""]
         if self.erased_at is not None:
             lines.append(f"Personal details erased {self.erased_at:%Y-%m-%d %H:%M} UTC")
-        lines += [f"{k.replace('_', ' ').capitalize()}: {v or '-'}" for k, v in self.details.items()]
+        lines += [f"{_label(k)}: {v or '-'}" for k, v in self.details.items()]
         if self.sensitive:
             lines += ["", "Special-category data:"]
             lines += [f"  {k.capitalize()}: {v or '-'}" for k, v in self.sensitive.items()]
@@ -153,6 +154,10 @@ class Holding:
         ):
             lines += ["", f"{title}:"] + ([f"  {line.format(**i)}".rstrip() for i in items] or ["  none"])
         return "\n".join(lines) + "\n"
+
+
+def _label(key: str) -> str:
+    return "VRM" if key == "vrm" else key.replace("_", " ").capitalize()
 
 
 def _sighting_line(x: HeldSighting) -> str:
@@ -511,7 +516,7 @@ def _entries(
 
 
 def write_folder(folder: Path, holding: Holding) -> list[str]:
-    """data.json, sightings.csv, letters.csv, the stills, summary.txt; the names written."""
+    """data.json, sightings.csv, letters.csv, the stills, summary.txt and .pdf; the names written."""
     names = ["data.json", "sightings.csv", "summary.txt"]
     (folder / "data.json").write_text(canonical_json(holding.as_json()) + "\n", encoding="utf-8")
     (folder / "sightings.csv").write_text(
@@ -539,7 +544,12 @@ def write_folder(folder: Path, holding: Holding) -> list[str]:
             _csv(fields, [[w[f] for f in fields] for w in holding.letters]), encoding="utf-8"
         )
         names.append("letters.csv")
-    (folder / "summary.txt").write_text(holding.summary(), encoding="utf-8")
+    summary = holding.summary()
+    (folder / "summary.txt").write_text(summary, encoding="utf-8")
+    with pdf_pages(folder / "summary.pdf", f"Data held about {holding.label}") as page:
+        for block in summary.split("\n\n"):
+            page.text(block, 9)
+    names.append("summary.pdf")
     for x in holding.sightings:
         for which, path in zip(("boxed", "clean"), x.stills, strict=False):
             source = Path(path)

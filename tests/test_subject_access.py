@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,14 +123,17 @@ def test_the_export_is_a_folder_that_checks_against_its_sums(
     served = demo.subject_access.export(supervisor, op_id(demo), DataRequest(vrm="OY09 FEU"), "keeper's request", out)
     assert served.folder.parent == out and not list(out.glob(".*partial*"))
     lines = (served.folder / "SHA256SUMS").read_text().splitlines()
-    assert len(lines) == served.files >= 6  # data.json, two CSVs, summary, two stills
+    assert len(lines) == served.files >= 7  # data.json, two CSVs, the summary twice, two stills
     for line in lines:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256((served.folder / name).read_bytes()).hexdigest() == digest, name
     data = json.loads((served.folder / "data.json").read_text())
     assert data["details"]["vrm"] == OLD_VRM and data["letters"][0]["keeper_address"] == ADDRESS
-    assert f"Vrm: {OLD_VRM}" in (served.folder / "summary.txt").read_text() and data["label"].startswith("vehicle ")
+    assert f"VRM: {OLD_VRM}" in (served.folder / "summary.txt").read_text() and data["label"].startswith("vehicle ")
     assert KEEPER in (served.folder / "letters.csv").read_text()
+    summary = served.folder / "summary.pdf"
+    pdf = subprocess.run(["pdftotext", str(summary), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Data held about vehicle" in pdf and OLD_VRM in pdf
     with demo.db.read() as s:
         entry = s.scalars(select(RecordEntry).where(RecordEntry.kind == "subject_access.served")).one()
     assert entry.seq == served.result.seq and served.sums_sha256 in entry.payload and "OY09" not in entry.payload

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -135,3 +136,19 @@ def test_the_daily_job_runs_as_the_console_once_a_day(
         runs = s.scalars(select(RecordEntry).where(RecordEntry.kind == "retention.run")).all()
     assert [r.operator for r in runs] == ["console"]
     assert utc_now() - runs[0].event_time < timedelta(minutes=1)
+
+
+def test_in_the_console_ctrl_shift_d_opens_the_dock_and_a_lock_hides_it(
+    qtbot: QtBot, demo_console: tuple[Any, Services]
+) -> None:
+    session, _services = demo_console
+    window = session.window
+    assert window.actions_by_name["data_requests"].shortcut().toString() == "Ctrl+Shift+D"
+    window.actions_by_name["data_requests"].trigger()
+    dock = session.subject_access_flow.dock
+    qtbot.waitUntil(dock.isVisible, timeout=BOUND_MS)
+    assert "served by supervisors" in session.subject_access_flow.view.message.text()  # the demo controller
+    window.set_locked(True, "Locked", needs_password=True)  # personal data hides with the other docks
+    assert not dock.isVisible()
+    window.set_locked(False)
+    assert dock.isVisible()

@@ -58,11 +58,13 @@ class SubjectAccessFlow(QObject):
         dock = self.dock = QDockWidget("Data requests", window)
         dock.setObjectName("dataRequestsDock")
         dock.setWidget(view)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        dock.hide()
-        view.set_permissions(
-            can(actor, "subject_access.serve"), can(actor, "subject_access.erase"), can(actor, "retention.run")
-        )
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        window.tabifyDockWidget(window.strikes_dock, dock)  # a tab beside the other registers
+        allowed = (can(actor, "subject_access.serve"), can(actor, "subject_access.erase"), can(actor, "retention.run"))
+        view.set_permissions(*allowed)
+        if not any(allowed):
+            dock.hide()  # Ctrl+Shift+D still opens it, to say who may use it
+        window.record_dock.raise_()  # the operation record stays the tab in front, as at start
         window.data_requests_key.connect(self.show)
         view.list_requested.connect(self._list)
         view.export_requested.connect(self._export)

@@ -275,6 +275,8 @@ class LetterService:
             if row is None:
                 raise LetterError(f"Sighting {sighting_id} is not a vehicle sighting of this operation")
             sighting, vehicle, op, loc = row
+            if vehicle.erased_at is not None or sighting.erased_at is not None:
+                raise LetterError(f"Sighting {sighting_id}'s details were erased: no letter can be written for it")
             tz = ZoneInfo(op.timezone)
             seen = sighting.captured_at.astimezone(tz)
             problems = []
@@ -397,6 +399,7 @@ class LetterService:
                     Sighting.operation_id == operation_id,
                     Sighting.in_prescribed_area.is_(True),
                     Sighting.captured_at >= since,
+                    Sighting.erased_at.is_(None),  # its VRM (or the sighting) erased: no letter now
                     (last.c.at.is_(None)) | (Sighting.captured_at > last.c.at),
                 )
                 .order_by(Sighting.captured_at.desc(), Sighting.id.desc())

@@ -562,7 +562,8 @@ def _escape_like(text: str) -> str:
 
 
 def _subject_view(x: Subject) -> SubjectView:
-    return SubjectView(x.id, x.reference, x.category_key, x.description, x.age_band, x.locality)
+    description = erased_words(x.erased_at) or x.description
+    return SubjectView(x.id, x.reference, x.category_key, description, x.age_band, x.locality)
 
 
 def _operator_id(actor: Actor) -> int:

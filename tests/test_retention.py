@@ -14,6 +14,7 @@ from sqlalchemy import String, Text, select
 
 from console.access import PermissionDenied
 from console.auth import console_actor
+from console.letters import LetterError
 from console.registers import SensitiveData
 from console.retention import RUN_KIND, RetentionService
 from console.services import Services
@@ -331,6 +332,11 @@ def test_every_view_says_erased_in_words_and_the_returns_count_not_recorded(
     assert erased.notes == day and erased.vrm.endswith(day) and erased.still_path == ""
     (letter,) = demo.letters.register(oid)
     assert letter.keeper_name == day and letter.erased_at == now and letter.body == ""
+    assert made.old_sightings[1] not in {c.sighting_id for c in demo.letters.candidates(oid, now=now)}
+    assert made.newer_sighting in {c.sighting_id for c in demo.letters.candidates(oid, now=now)}
+    with pytest.raises(LetterError, match="details were erased"):
+        demo.letters.prepare(controller, oid, made.old_sightings[1], "Mr B", "1 High St", now=now)
+    assert [x.description for x in demo.sightings.search_subjects(oid, "SW-001")] == [day]
     strikes = {r.reference: r for r in register(demo.db, oid)}
     assert strikes["SW-001"].description == day
     report = demo.returns.build("demo", demo.returns.period("demo", "to_date", now=now))

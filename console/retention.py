@@ -238,7 +238,9 @@ class RetentionService:
         found: dict[str, Any] = {}
 
         def write(ctx: ActionContext) -> EntryDraft:
-            # Chosen inside the transaction: a hold placed or a sighting made meanwhile counts.
+            # Chosen inside the transaction, after the append lock (PostgreSQL): a hold placed or
+            # a sighting made meanwhile counts, and two consoles' daily runs do not both erase a row.
+            ctx.serialise()
             start = dict(cursors)
             due = due_rows(ctx.session, operation_id, cutoff, start, self._batch)
             if not due.size:

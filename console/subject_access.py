@@ -241,6 +241,7 @@ class SubjectAccessService:
         files: list[str] = []
 
         def write(ctx: ActionContext) -> EntryDraft:
+            ctx.serialise()  # against a retention batch or another request erasing the same rows
             s = ctx.session
             holding = gather(s, operation_id, request, with_record=False)
             if holding.holds:

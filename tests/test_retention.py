@@ -5,6 +5,8 @@ database, and the stills are gone from the disk."""
 
 from __future__ import annotations
 
+import json
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +18,7 @@ from console.access import PermissionDenied
 from console.auth import console_actor
 from console.letters import LetterError
 from console.registers import SensitiveData
-from console.retention import RUN_KIND, RetentionService
+from console.retention import RUN_KIND, RetentionReport, RetentionService
 from console.services import Services
 from console.sightings import NewSubject, TagDraft
 from console.strikes import register
@@ -343,3 +345,34 @@ def test_every_view_says_erased_in_words_and_the_returns_count_not_recorded(
     # SW-001's age band (25-34) was erased; SW-002 never had one.
     assert report.value("Subjects seen by age band", "Sex worker: not recorded") == 2
     assert report.value("Subjects seen by age band", "Sex worker: 25-34") == 0
+
+
+def test_two_consoles_running_at_once_erase_each_row_once(demo: Services, controller: Actor, supervisor: Actor) -> None:
+    made = make_data(demo, controller, supervisor)
+    now = made.base + YEAR + timedelta(hours=1)
+    small = RetentionService(demo.db, demo.record, demo.footage, demo.settings.recordings, batch=2)
+    reports: list[RetentionReport] = []
+    problems: list[BaseException] = []
+
+    def console(name: str) -> None:
+        try:
+            reports.append(small.run(console_actor(name), now=now))
+        except BaseException as error:  # noqa: BLE001 - handed to the assertion below
+            problems.append(error)
+
+    threads = [threading.Thread(target=console, args=(f"console-{n}",)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not problems and len(reports) == 2
+    assert sum(sum(r.erased.values()) for r in reports) == 7  # each row erased by one of them
+    with demo.db.read() as s:
+        blanked = [
+            row["key"]
+            for payload in s.scalars(select(RecordEntry.payload).where(RecordEntry.kind == "retention.erasure"))
+            for row in json.loads(payload)["blanked"]
+            if row["table"] == "sighting"
+        ]
+    assert sorted(blanked) == sorted(str(i) for i in made.old_sightings)
+    assert verify(demo.db).ok

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.orm import Session
 
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
@@ -151,8 +151,19 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
-def _overlaps_hold(holds: Sequence[EvidenceHold], seg: RecordingSegment) -> bool:
-    return any(h.camera_id == seg.camera_id and h.starts_at < seg.ends_at and h.ends_at > seg.starts_at for h in holds)
+def _held(operation_id: int) -> ColumnElement[bool]:
+    """A segment overlaps an evidence hold of the operation that is still in force."""
+    return (
+        select(EvidenceHold.id)
+        .where(
+            EvidenceHold.operation_id == operation_id,
+            EvidenceHold.released_at.is_(None),
+            EvidenceHold.camera_id == RecordingSegment.camera_id,
+            EvidenceHold.starts_at < RecordingSegment.ends_at,
+            EvidenceHold.ends_at > RecordingSegment.starts_at,
+        )
+        .exists()
+    )
 
 
 class FootageIndex:
@@ -413,13 +424,8 @@ class FootageIndex:
         segments = size = kept = 0
         with self._db.read() as s:
             for operation_id, days in self._video_retention().items():
-                holds = s.scalars(
-                    select(EvidenceHold).where(
-                        EvidenceHold.operation_id == operation_id, EvidenceHold.released_at.is_(None)
-                    )
-                ).all()
                 query = (
-                    select(RecordingSegment)
+                    select(func.count(), func.coalesce(func.sum(RecordingSegment.bytes), 0))
                     .join(Camera, Camera.id == RecordingSegment.camera_id)
                     .where(
                         Camera.operation_id == operation_id,
@@ -427,11 +433,10 @@ class FootageIndex:
                         RecordingSegment.ends_at < now - timedelta(days=days),
                     )
                 )
-                for seg in s.scalars(query).yield_per(500):
-                    if _overlaps_hold(holds, seg):
-                        kept += 1
-                    else:
-                        segments, size = segments + 1, size + seg.bytes
+                held = _held(operation_id)
+                n, total = s.execute(query.where(~held)).one()
+                segments, size = segments + int(n), size + int(total)
+                kept += int(s.execute(query.where(held)).one()[0])
         return segments, size, kept
 
     def _video_retention(self) -> dict[int, int]:
@@ -457,25 +462,20 @@ class FootageIndex:
             gone.clear()
             counts.update(kept=0, freed=0)
             s = ctx.session
-            holds = s.scalars(
-                select(EvidenceHold).where(
-                    EvidenceHold.operation_id == operation_id, EvidenceHold.released_at.is_(None)
-                )
-            ).all()
             query = (
                 select(RecordingSegment, Camera.key)
                 .join(Camera, Camera.id == RecordingSegment.camera_id)
                 .where(Camera.operation_id == operation_id, RecordingSegment.state.in_(("closed", "damaged")))
-                .order_by(RecordingSegment.starts_at)
             )
             if narrow is not None:
                 query = narrow(query)
-            for seg, key in s.execute(query.limit(PURGE_BATCH * 4)).all():
-                if (free_bytes is not None and counts["freed"] >= free_bytes) or len(gone) >= PURGE_BATCH:
+            # Held segments are left out in SQL: however many there are, the others still go.
+            held = _held(operation_id)
+            counts["kept"] = int(s.scalar(select(func.count()).select_from(query.where(held).subquery())) or 0)
+            candidates = query.where(~held).order_by(RecordingSegment.starts_at).limit(PURGE_BATCH)
+            for seg, key in s.execute(candidates).all():
+                if free_bytes is not None and counts["freed"] >= free_bytes:
                     break
-                if _overlaps_hold(holds, seg):
-                    counts["kept"] += 1
-                    continue
                 seg.state = "purged"
                 counts["freed"] += seg.bytes
                 gone.append(

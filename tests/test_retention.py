@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, Text, select
 
+import console.footage as footage_module
 from console.access import PermissionDenied
 from console.auth import console_actor
 from console.letters import LetterError
@@ -375,4 +376,26 @@ def test_two_consoles_running_at_once_erase_each_row_once(demo: Services, contro
             if row["table"] == "sighting"
         ]
     assert sorted(blanked) == sorted(str(i) for i in made.old_sightings)
+    assert verify(demo.db).ok
+
+
+def test_many_held_segments_never_stall_the_footage_purge(
+    demo: Services, controller: Actor, supervisor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(footage_module, "PURGE_BATCH", 2)
+    made = make_data(demo, controller, supervisor)  # cam02 is held from base - 5 min to base + 5 min
+    cam02 = next(c.id for c in demo.operations.cameras(op_id(demo)) if c.key == "cam02")
+    root = demo.settings.recordings
+    root.mkdir(parents=True, exist_ok=True)
+    # Nine held segments come first in time (more than a purge looks at in one go), then three that may go.
+    starts = [made.base - timedelta(minutes=5) + timedelta(minutes=i) for i in range(9)]
+    starts += [made.base + timedelta(minutes=30 + i) for i in range(3)]
+    with demo.db.write.begin() as s:
+        for i, start in enumerate(starts):
+            (root / f"s{i}.ts").write_bytes(b"\x47" * 188)
+            end = start + timedelta(minutes=1)
+            s.add(RecordingSegment(camera_id=cam02, starts_at=start, ends_at=end, path=f"s{i}.ts", state="closed"))
+    report = demo.retention.run(console_actor("test-console"), now=made.base + timedelta(days=40))
+    assert (report.footage_segments, report.footage_held) == (3, 9)
+    assert sorted(p.name for p in root.glob("s*.ts")) == [f"s{i}.ts" for i in range(9)]
     assert verify(demo.db).ok

@@ -25,6 +25,7 @@ from console.access import require
 from console.footage import FootageIndex
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
 from console.types import Actor
+from console.verify import ERASURE_KIND  # verify marks the rows such an entry deletes as gone
 from storage.db import Database
 from storage.models import (
     CommunityReport,
@@ -43,10 +44,8 @@ from storage.models import (
 
 log = logging.getLogger("sentinel.retention")
 
-ERASURE_KIND = "retention.erasure"  # console.verify knows it
 RUN_KIND = "retention.run"
 BATCH = 400  # rows erased per transaction, so a big operation never holds the database for long
-DAY = timedelta(days=1)
 
 # The kinds of row erased, in the order they are reported.
 KINDS = ("sighting", "subject", "vehicle", "warning_letter", "community_report")

@@ -51,7 +51,7 @@ from storage.models import (
     WarningLetter,
 )
 from video.recorder import file_sha256
-from widgets.exhibit_sheet import pdf_pages
+from widgets.subject_access_pdf import render_summary
 
 log = logging.getLogger("sentinel.subject_access")
 
@@ -547,9 +547,7 @@ def write_folder(folder: Path, holding: Holding) -> list[str]:
         names.append("letters.csv")
     summary = holding.summary()
     (folder / "summary.txt").write_text(summary, encoding="utf-8")
-    with pdf_pages(folder / "summary.pdf", f"Data held about {holding.label}") as page:
-        for block in summary.split("\n\n"):
-            page.text(block, 9)
+    render_summary(folder / "summary.pdf", f"Data held about {holding.label}", summary)
     names.append("summary.pdf")
     for x in holding.sightings:
         for which, path in zip(("boxed", "clean"), x.stills, strict=False):

@@ -59,7 +59,8 @@ RULES: dict[str, frozenset[Role]] = {
     "evidence.export": frozenset({_C, _S}),
     "evidence.handover": frozenset({_C, _S}),
     "recording.index": frozenset({_REC}),
-    "recording.purge": frozenset({_REC, _AD}),
+    # The recorder every few minutes; the retention job (the console itself, or an administrator).
+    "recording.purge": frozenset({_REC, _AD, _CON}),
     "template.edit": frozenset({_S}),
     "letter.override": frozenset({_S}),
     "operators.manage": frozenset({_AD}),

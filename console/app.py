@@ -44,6 +44,7 @@ from console.settings import Settings
 from console.setup_flow import SetupFlow, set_up_first_operation
 from console.shift import Handover
 from console.strikes_flow import StrikesFlow
+from console.subject_access_flow import RetentionJob, SubjectAccessFlow
 from console.tagging import RegistersFlow, SightingsFlow, TagFlow
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, OperationView, WallView
@@ -131,6 +132,7 @@ class ConsoleSession:
         self.recording: RecordingService | None = None
         self.playback_flow: PlaybackFlow | None = None
         self.mask_flow: MaskFlow | None = None
+        self.retention_job: RetentionJob | None = None
         self._recording_timer = QTimer()
         self._recording_timer.setInterval(RECORDING_POLL_MS)
         self.actor: Actor | None = None
@@ -191,6 +193,8 @@ class ConsoleSession:
         self.lock_flow = LockFlow(window, s, self.tasks, actor, self.settings.idle_lock_seconds)
         self.audit_flow = AuditFlow(window, s, self.tasks, actor)
         self.setup_flow = SetupFlow(window, s, self.tasks, actor, op.name)
+        self.subject_access_flow = SubjectAccessFlow(window, s, self.tasks, actor, op.id)
+        self.retention_job = RetentionJob(window, s, self.tasks, self.settings.console_id)
         self.partner_actions_flow = PartnerActionsFlow(window, s, self.tasks, actor, op.id)
         self.mask_flow = MaskFlow(window, s, self.tasks, actor, op.id, op.timezone, supervisor.feeds, cameras)
         self._start_recording(op, cameras, clips)
@@ -536,6 +540,8 @@ class ConsoleSession:
     # --- stop ----------------------------------------------------------------------------------------
     def shutdown(self) -> None:
         self._anchor_timer.stop()
+        if self.retention_job is not None:
+            self.retention_job.stop()
         self._camera_timer.stop()
         if self.change_listener:
             self.change_listener.stop()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 from console.cli_community import add_community_commands
 from console.cli_partners import add_partner_commands
 from console.cli_reports import add_report_commands
+from console.cli_retention import add_retention_commands
 from console.cli_support import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CommandError, open_services, opened, operator
 
 
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_commands(commands, command, group, lambda sub: _global_options(sub, suppress=True))
     add_community_commands(command, group)
     add_partner_commands(command, group)
+    add_retention_commands(command, group)
 
     demo = group("demo", "the demo operation")
     seed = command(demo, "seed", "create the demo operation and N past nights of activity", _demo_seed)

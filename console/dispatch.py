@@ -507,8 +507,7 @@ def _location_name(session: Session, operation_id: int, location_id: int | None)
 
 def _sighting_words(session: Session, sighting: Sighting) -> str:
     if sighting.vehicle_id is not None:
-        vehicle = session.get(Vehicle, sighting.vehicle_id)
-        return f"sighting {sighting.id}, vehicle {vehicle.vrm}" if vehicle else f"sighting {sighting.id}"
+        return f"sighting {sighting.id}, vehicle {sighting.vehicle_id}"  # never the VRM (personal data)
     if sighting.subject_id is not None:
         subject = session.get(Subject, sighting.subject_id)
         return f"sighting {sighting.id}, {subject.reference}" if subject else f"sighting {sighting.id}"
@@ -556,8 +555,8 @@ def _outcome_row(ctx: ActionContext, operation_id: int, tasking: Tasking, o: Out
 
 def _outcome_words(session: Session, o: OutcomeDraft) -> str:
     words = OUTCOME_WORDS[o.kind].capitalize()
-    if o.vehicle_id is not None and (vehicle := session.get(Vehicle, o.vehicle_id)) is not None:
-        words += f": {vehicle.vrm}"
+    if o.vehicle_id is not None:
+        words += f": vehicle {o.vehicle_id}"  # never the VRM: the record keeps no personal data
     if o.subject_id is not None and (subject := session.get(Subject, o.subject_id)) is not None:
         words += f": {subject.reference}"
     if o.kind == REFERRAL:

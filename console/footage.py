@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.orm import Session
 
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
@@ -151,8 +151,19 @@ def _gb(n: int) -> str:
     return f"{n / 1e9:.1f} GB"
 
 
-def _overlaps_hold(holds: Sequence[EvidenceHold], seg: RecordingSegment) -> bool:
-    return any(h.camera_id == seg.camera_id and h.starts_at < seg.ends_at and h.ends_at > seg.starts_at for h in holds)
+def _held(operation_id: int) -> ColumnElement[bool]:
+    """A segment overlaps an evidence hold of the operation that is still in force."""
+    return (
+        select(EvidenceHold.id)
+        .where(
+            EvidenceHold.operation_id == operation_id,
+            EvidenceHold.released_at.is_(None),
+            EvidenceHold.camera_id == RecordingSegment.camera_id,
+            EvidenceHold.starts_at < RecordingSegment.ends_at,
+            EvidenceHold.ends_at > RecordingSegment.starts_at,
+        )
+        .exists()
+    )
 
 
 class FootageIndex:
@@ -374,24 +385,11 @@ class FootageIndex:
         """Purge footage past each operation's retention, then the oldest footage while over the
         disk limit; footage under an active evidence hold is never purged."""
         now = now or utc_now()
-        reports: list[PurgeReport] = []
-        with self._db.read() as s:
-            retention = {op.id: op.video_retention_days for op in s.scalars(select(Operation))}
-        for operation_id, days in retention.items():
-            cutoff = now - timedelta(days=days)
-            report = self._purge_where(
-                root,
-                operation_id,
-                lambda q, cutoff=cutoff: q.where(RecordingSegment.ends_at < cutoff),  # type: ignore[misc]
-                f"retention: older than {days} days",
-                now,
-            )
-            if report:
-                reports.append(report)
+        reports = self.purge_expired(root, now)
         state = self.disk_state(root, limit_bytes)
         if state.used_bytes > state.limit_bytes:
             target = int(state.limit_bytes * DISK_PURGE_TO)
-            for operation_id in retention:
+            for operation_id in self._video_retention():
                 report = self._purge_where(
                     root,
                     operation_id,
@@ -404,6 +402,47 @@ class FootageIndex:
                     reports.append(report)
         return reports
 
+    def purge_expired(self, root: Path, now: datetime, actor: Actor | None = None) -> list[PurgeReport]:
+        """Purge every operation's footage past its video retention, batch after batch, as
+        ``actor`` (the recorder by default; the retention job runs it as itself)."""
+        reports: list[PurgeReport] = []
+        for operation_id, days in self._video_retention().items():
+            cutoff = now - timedelta(days=days)
+            while report := self._purge_where(
+                root,
+                operation_id,
+                lambda q, cutoff=cutoff: q.where(RecordingSegment.ends_at < cutoff),  # type: ignore[misc]
+                f"retention: older than {days} days",
+                now,
+                actor=actor,
+            ):
+                reports.append(report)
+        return reports
+
+    def expired(self, now: datetime) -> tuple[int, int, int]:
+        """What `purge_expired` would do now: (segments, bytes, segments kept as held)."""
+        segments = size = kept = 0
+        with self._db.read() as s:
+            for operation_id, days in self._video_retention().items():
+                query = (
+                    select(func.count(), func.coalesce(func.sum(RecordingSegment.bytes), 0))
+                    .join(Camera, Camera.id == RecordingSegment.camera_id)
+                    .where(
+                        Camera.operation_id == operation_id,
+                        RecordingSegment.state.in_(("closed", "damaged")),
+                        RecordingSegment.ends_at < now - timedelta(days=days),
+                    )
+                )
+                held = _held(operation_id)
+                n, total = s.execute(query.where(~held)).one()
+                segments, size = segments + int(n), size + int(total)
+                kept += int(s.execute(query.where(held)).one()[0])
+        return segments, size, kept
+
+    def _video_retention(self) -> dict[int, int]:
+        with self._db.read() as s:
+            return {op.id: op.video_retention_days for op in s.scalars(select(Operation))}
+
     def _purge_where(
         self,
         root: Path,
@@ -412,6 +451,7 @@ class FootageIndex:
         reason: str,
         now: datetime,
         free_bytes: int | None = None,
+        actor: Actor | None = None,
     ) -> PurgeReport | None:
         """One purge action: segments marked purged and the record entry naming them in one
         transaction; the files are deleted once it has committed."""
@@ -422,25 +462,20 @@ class FootageIndex:
             gone.clear()
             counts.update(kept=0, freed=0)
             s = ctx.session
-            holds = s.scalars(
-                select(EvidenceHold).where(
-                    EvidenceHold.operation_id == operation_id, EvidenceHold.released_at.is_(None)
-                )
-            ).all()
             query = (
                 select(RecordingSegment, Camera.key)
                 .join(Camera, Camera.id == RecordingSegment.camera_id)
                 .where(Camera.operation_id == operation_id, RecordingSegment.state.in_(("closed", "damaged")))
-                .order_by(RecordingSegment.starts_at)
             )
             if narrow is not None:
                 query = narrow(query)
-            for seg, key in s.execute(query.limit(PURGE_BATCH * 4)).all():
-                if (free_bytes is not None and counts["freed"] >= free_bytes) or len(gone) >= PURGE_BATCH:
+            # Held segments are left out in SQL: however many there are, the others still go.
+            held = _held(operation_id)
+            counts["kept"] = int(s.scalar(select(func.count()).select_from(query.where(held).subquery())) or 0)
+            candidates = query.where(~held).order_by(RecordingSegment.starts_at).limit(PURGE_BATCH)
+            for seg, key in s.execute(candidates).all():
+                if free_bytes is not None and counts["freed"] >= free_bytes:
                     break
-                if _overlaps_hold(holds, seg):
-                    counts["kept"] += 1
-                    continue
                 seg.state = "purged"
                 counts["freed"] += seg.bytes
                 gone.append(
@@ -461,7 +496,7 @@ class FootageIndex:
 
         try:
             result = self._record.perform(
-                self.actor, "recording.purge", write, operation_id=operation_id, event_time=now
+                actor or self.actor, "recording.purge", write, operation_id=operation_id, event_time=now
             )
         except _NothingToPurge:
             return None

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from console.access import can, require
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
+from console.retention import erased_words, shown_vrm
 from console.tiers import tier_on
 from console.types import ActionResult, Actor
 from storage.db import Database
@@ -92,6 +93,7 @@ class LetterView:
     override_reason: str
     printed_at: datetime | None
     body: str
+    erased_at: datetime | None = None  # keeper details and body erased: it cannot be printed again
 
 
 @dataclass(frozen=True)
@@ -273,6 +275,8 @@ class LetterService:
             if row is None:
                 raise LetterError(f"Sighting {sighting_id} is not a vehicle sighting of this operation")
             sighting, vehicle, op, loc = row
+            if vehicle.erased_at is not None or sighting.erased_at is not None:
+                raise LetterError(f"Sighting {sighting_id}'s details were erased: no letter can be written for it")
             tz = ZoneInfo(op.timezone)
             seen = sighting.captured_at.astimezone(tz)
             problems = []
@@ -344,7 +348,8 @@ class LetterService:
             }
             letter.body = body_template.format(**fields)
             check_text(letter.body, blocked, f"The letter to the keeper of {vehicle.vrm}")
-            words = f"Warning letter {letter_reference(letter.id)} prepared for {vehicle.vrm}"
+            # The vehicle by its id, never its VRM: the record keeps no personal data.
+            words = f"Warning letter {letter_reference(letter.id)} prepared for vehicle {vehicle.id}"
             if override:
                 words += f" (rules overridden: {'; '.join(problems) or 'none applied'}; reason: {override})"
             return [
@@ -394,6 +399,7 @@ class LetterService:
                     Sighting.operation_id == operation_id,
                     Sighting.in_prescribed_area.is_(True),
                     Sighting.captured_at >= since,
+                    Sighting.erased_at.is_(None),  # its VRM (or the sighting) erased: no letter now
                     (last.c.at.is_(None)) | (Sighting.captured_at > last.c.at),
                 )
                 .order_by(Sighting.captured_at.desc(), Sighting.id.desc())
@@ -419,7 +425,7 @@ class LetterService:
     def register(self, operation_id: int) -> list[LetterView]:
         with self._db.read() as s:
             rows = s.execute(
-                select(WarningLetter, Vehicle.vrm, LetterTemplate.version)
+                select(WarningLetter, Vehicle, LetterTemplate.version)
                 .join(Vehicle, Vehicle.id == WarningLetter.vehicle_id)
                 .join(LetterTemplate, LetterTemplate.id == WarningLetter.template_id)
                 .where(WarningLetter.operation_id == operation_id)
@@ -429,16 +435,17 @@ class LetterService:
                 LetterView(
                     w.id,
                     letter_reference(w.id),
-                    vrm,
-                    w.keeper_name,
+                    shown_vrm(vehicle),
+                    erased_words(w.erased_at) or w.keeper_name,
                     w.prepared_at,
                     w.prepared_by,
                     version,
                     w.override_reason,
                     w.printed_at,
                     w.body,
+                    w.erased_at,
                 )
-                for w, vrm, version in rows
+                for w, vehicle, version in rows
             ]
 
     def mark_printed(self, actor: Actor, operation_id: int, letter_ids: Sequence[int], out: str) -> ActionResult:

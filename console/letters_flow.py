@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from console.access import can
+from console.letters import LetterError
 from console.services import Services
 from console.tasks import Tasks
 from console.types import ActionResult, Actor, EntryView
@@ -91,7 +92,9 @@ class LettersFlow(QObject):
         view.say_register(f"Printing {len(wanted)} letter(s)…")
 
         def write() -> tuple[int, Path]:
-            batch = [x for x in letters.register(oid) if x.id in wanted]
+            batch = [x for x in letters.register(oid) if x.id in wanted and x.erased_at is None]
+            if not batch:
+                raise LetterError("the chosen letters' keeper details were erased: they cannot be printed again")
             batch.sort(key=lambda x: x.prepared_at)  # in the order they were prepared
             render_letters(path, [(x.reference, x.body) for x in batch])
             letters.mark_printed(actor, oid, [x.id for x in batch], str(path))

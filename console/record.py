@@ -22,7 +22,17 @@ from console.access import require
 from console.chain import GENESIS, canonical_json, entry_hash, row_digest, row_key, sha256_text
 from console.types import ActionResult, Actor, ChainHead, EntryView
 from storage.db import Database
-from storage.models import LogNote, RecordEntry, RecordRow, tracked_tables
+from storage.models import (
+    LogNote,
+    Outcome,
+    RecordEntry,
+    RecordRow,
+    Sighting,
+    Tasking,
+    Vehicle,
+    WarningLetter,
+    tracked_tables,
+)
 
 # Key for PostgreSQL's transaction-scoped advisory lock that serialises appends across consoles.
 _APPEND_LOCK = 0x5E_47_1E_1
@@ -223,7 +233,11 @@ class RecordService:
         with self._db.read() as session:
             rows: Sequence[RecordEntry] = session.scalars(query).all()
             notes = _log_note_texts(session, [r.ref_id for r in rows if r.ref_type == "log_note"])
-            return [entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else "") for r in rows]
+            marks = _vehicle_marks(session, rows)
+            return [
+                entry_view(r, notes.get(r.ref_id, "") if r.ref_type == "log_note" else marks.get(r.seq, ""))
+                for r in rows
+            ]
 
     def entries_at(self, seqs: Sequence[int], limit: int = 2000) -> list[EntryView]:
         """The entries with these sequence numbers, oldest first (a figure's entries behind it)."""
@@ -262,6 +276,44 @@ def _log_note_texts(session: Session, ids: list[str]) -> dict[str, str]:
     if not wanted:
         return {}
     return {str(i): t for i, t in session.execute(select(LogNote.id, LogNote.text).where(LogNote.id.in_(wanted)))}
+
+
+def _vehicle_marks(session: Session, rows: Sequence[RecordEntry]) -> dict[int, str]:
+    """Entries name a vehicle by its id, never its VRM (personal data, erased after its period);
+    shown, they carry the VRM while the vehicle's row still holds it."""
+    by_ref: dict[str, list[RecordEntry]] = {}
+    for r in rows:
+        if r.ref_type in _VEHICLE_OF and r.ref_id.isdigit() and "vehicle " in r.text:
+            by_ref.setdefault(r.ref_type, []).append(r)
+    found: dict[int, str] = {}
+    for ref_type, entries in by_ref.items():
+        ids = sorted({int(e.ref_id) for e in entries})[:900]
+        vrms: dict[int, str] = {int(i): v for i, v in session.execute(_VEHICLE_OF[ref_type](ids))}
+        for e in entries:
+            if (vrm := vrms.get(int(e.ref_id))) is not None:
+                found[e.seq] = f"{e.text} ({vrm})"
+    return found
+
+
+def _vrm_by(key: Any, *joins: tuple[Any, Any]) -> Callable[[list[int]], Select[Any]]:
+    """(row id, VRM) of the rows with these ids, through the joins to their vehicle (not erased)."""
+
+    def query(ids: list[int]) -> Select[Any]:
+        q = select(key, Vehicle.vrm)
+        for target, on in joins:
+            q = q.join(target, on)
+        return q.where(key.in_(ids), Vehicle.erased_at.is_(None))
+
+    return query
+
+
+_VEHICLE_OF: dict[str, Callable[[list[int]], Select[Any]]] = {
+    "outcome": _vrm_by(Outcome.id, (Vehicle, Vehicle.id == Outcome.vehicle_id)),
+    "warning_letter": _vrm_by(WarningLetter.id, (Vehicle, Vehicle.id == WarningLetter.vehicle_id)),
+    "tasking": _vrm_by(
+        Tasking.id, (Sighting, Sighting.id == Tasking.sighting_id), (Vehicle, Vehicle.id == Sighting.vehicle_id)
+    ),
+}
 
 
 def entry_view(row: RecordEntry, detail: str = "") -> EntryView:

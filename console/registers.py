@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from console.access import require
 from console.policy import REFERRAL, WARNING
 from console.record import ActionContext, EntryDraft, RecordService
+from console.retention import erased_words, shown_vrm
 from console.sightings import STOP_CHECK, WARNING_LETTER
 from console.text import clean_text
 from console.types import ActionResult, Actor
@@ -37,6 +38,7 @@ class SubjectRow:
     last_seen: datetime | None
     warnings: int
     referrals: int
+    erased_at: datetime | None = None  # personal details erased (retention or a request)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class VehicleRow:
     last_seen: datetime | None
     letters: int
     stop_checks: int
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,13 +100,14 @@ class RegisterService:
                     x.id,
                     x.reference,
                     x.category_key,
-                    x.description,
+                    erased_words(x.erased_at) or x.description,
                     x.age_band,
                     x.locality,
                     int(n or 0),
                     last,
                     outcome_counts.get((x.id, WARNING), 0),
                     outcome_counts.get((x.id, REFERRAL), 0),
+                    x.erased_at,
                 )
                 for x, n, last in rows
             ]
@@ -138,7 +142,7 @@ class RegisterService:
             return [
                 VehicleRow(
                     v.id,
-                    v.vrm,
+                    shown_vrm(v),
                     v.foreign_format,
                     v.make,
                     v.model,
@@ -149,6 +153,7 @@ class RegisterService:
                     last,
                     counts.get((v.id, WARNING_LETTER), 0),
                     counts.get((v.id, STOP_CHECK), 0),
+                    v.erased_at,
                 )
                 for v, n, last, n7, n28 in rows
             ]

@@ -17,11 +17,13 @@ from console.operation import OperationService
 from console.partner_actions import PartnerActionService
 from console.record import RecordService
 from console.registers import RegisterService
+from console.retention import RetentionService
 from console.returns import ReturnsService
 from console.settings import Settings
 from console.setup import OperationSetupService
 from console.shift import ShiftService
 from console.sightings import SightingService
+from console.subject_access import SubjectAccessService
 from console.support_orders import SupportOrderService
 from console.views import ViewService
 from storage.db import Database, open_database, upgrade
@@ -50,6 +52,8 @@ class Services:
     support_orders: SupportOrderService
     masks: MaskService
     setup: OperationSetupService
+    retention: RetentionService
+    subject_access: SubjectAccessService
 
     def anchor(self, reason: str) -> None:
         """Write the record's head outside the database (shift start/end, hourly, on demand)."""
@@ -65,6 +69,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         upgrade(db)
     record = RecordService(db)
     auth = AuthService(db, record)
+    footage = FootageIndex(db, record, settings.console_id)
     return Services(
         settings=settings,
         db=db,
@@ -76,7 +81,7 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         sightings=SightingService(db, record, settings.stills_dir),
         registers=RegisterService(db, record),
         anchors=AnchorFile(settings.anchor_path),
-        footage=FootageIndex(db, record, settings.console_id),
+        footage=footage,
         exports=ExportService(db, record, settings.recordings),
         evidence=EvidenceService(db, record),
         letters=LetterService(db, record),
@@ -87,4 +92,6 @@ def build_services(settings: Settings, *, upgrade_schema: bool = True) -> Servic
         support_orders=SupportOrderService(db, record),
         masks=MaskService(db, record),
         setup=OperationSetupService(db, record, auth),
+        retention=RetentionService(db, record, footage, settings.recordings),
+        subject_access=SubjectAccessService(db, record),
     )

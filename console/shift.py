@@ -320,7 +320,8 @@ class Handover:
 
     def payload(self) -> dict[str, object]:
         return {
-            "open_taskings": list(self.open_taskings),
+            # References only: a tasking's instructions are free text that may name a VRM.
+            "open_taskings": [t.split(" · ")[0] for t in self.open_taskings],
             "units": list(self.units),
             "outcomes": dict(self.outcomes),
             "entries": self.entries,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from console.policy import REFERRAL, WARNING, StrikesAdvice, three_strikes
 from console.record import ActionContext, EntryDraft, RecordService, new_action_id
+from console.retention import erased_words, shown_vrm
 from console.text import clean_text
 from console.tiers import tier_on
 from console.types import ActionResult, Actor
@@ -502,8 +503,8 @@ class SightingService:
                 in_prescribed_area=x.in_prescribed_area,
                 operator=op.display_name,
                 subject_reference=subj.reference if subj else "",
-                vrm=veh.vrm if veh else "",
-                notes=x.notes,
+                vrm=shown_vrm(veh),
+                notes=erased_words(x.erased_at) or x.notes,
                 still_path=x.still_path,
                 boxes=tuple(tuple(b) for b in json.loads(x.boxes or "[]")),  # type: ignore[misc]
             )
@@ -561,7 +562,8 @@ def _escape_like(text: str) -> str:
 
 
 def _subject_view(x: Subject) -> SubjectView:
-    return SubjectView(x.id, x.reference, x.category_key, x.description, x.age_band, x.locality)
+    description = erased_words(x.erased_at) or x.description
+    return SubjectView(x.id, x.reference, x.category_key, description, x.age_band, x.locality)
 
 
 def _operator_id(actor: Actor) -> int:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from console.policy import REFERRAL, WARNING, three_strikes
+from console.retention import erased_words
 from console.support_orders import SEX_WORKER, OrderView, orders_by_subject
 from console.tiers import tier_on
 from storage.db import Database
@@ -79,7 +80,7 @@ def register(db: Database, operation_id: int, today: date | None = None) -> list
             StrikesRow(
                 subject_id,
                 subject.reference,
-                subject.description,
+                erased_words(subject.erased_at) or subject.description,
                 tuple(warnings),
                 tuple(referrals),
                 advice.next_step,

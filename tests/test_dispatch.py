@@ -124,7 +124,10 @@ def test_dispatch_makes_a_tasking_and_the_unit_follows_it(on_duty: Services, con
         assert row is not None and row.sighting_id == seen.sighting_id and row.location_id is not None
         entry = s.scalar(select(RecordEntry).where(RecordEntry.seq == result.seq))
         assert entry is not None and entry.kind == "tasking.dispatched"
-        assert "LANTERN 11 dispatched" in entry.text and "OY09 FEU" in entry.text
+        # The vehicle by its id, never its VRM: retention can erase the VRM and the entry holds.
+        vehicle = seen_vehicle(on_duty, seen.sighting_id)
+        assert "LANTERN 11 dispatched" in entry.text and f"vehicle {vehicle}" in entry.text
+        assert "OY09" not in entry.text and "OY09" not in entry.payload
     on_duty.dispatch.set_status(controller, oid, unit, EN_ROUTE)
     on_duty.dispatch.set_status(controller, oid, unit, ON_SCENE)
     # Leaving the tasking by hand is refused: close it or reassign it.
@@ -210,7 +213,8 @@ def test_backup_reassign_and_close_with_outcomes(on_duty: Services, controller: 
         "outcome.referral",
     ]
     assert entries[0].action_id and all(e.action_id.startswith(entries[0].action_id) for e in entries)
-    assert "AB12 CDE" in entries[1].text and "to IOM" in entries[4].text
+    assert f"vehicle {vehicle_id}" in entries[1].text and "to IOM" in entries[4].text
+    assert not any("AB12" in e.text or "AB12" in e.payload for e in entries)  # no VRM in the record
     # The three-strikes status follows the outcomes through the one rule.
     advice = on_duty.sightings.subject_history(oid, subject_id).advice
     assert advice is not None and advice.warnings == warnings_before + 1 and advice.referrals == 1
@@ -290,3 +294,9 @@ def test_demo_seed_writes_dispatches_radio_lines_and_outcomes(services: Services
     assert services.operations.units(oid)
     report = verify(services.db, services.anchors.read())
     assert report.ok, report.problems
+
+
+def seen_vehicle(services: Services, sighting_id: int) -> int | None:
+    with services.db.read() as s:
+        row = s.get(Sighting, sighting_id)
+        return row.vehicle_id if row else None

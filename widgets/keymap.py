@@ -43,6 +43,11 @@ KEYMAP: tuple[Shortcut, ...] = (
     Shortcut("community", "Ctrl+Shift+C", "Record a community complaint or tension note"),
     Shortcut("audit", "Ctrl+Shift+U", "Go to the audit trail (auditors and supervisors)"),
     Shortcut("setup", "Ctrl+Shift+O", "Operation set-up: cameras, masks, roster, operators (administrators)"),
+    Shortcut(
+        "data_requests",
+        "Ctrl+Shift+D",
+        "Data requests: subject access and erasure (supervisors), retention on demand (administrators)",
+    ),
     Shortcut("lock", "Ctrl+Alt+L", "Lock the console: the wall and board stay live, panels with personal data hide"),
     Shortcut("tile.single", "Return", "Selected camera full size, or back to the wall", WALL),
     Shortcut("tile.back", "Esc", "Back to the whole wall", WALL),

@@ -40,6 +40,7 @@ class MainWindow(QMainWindow):
     lock_key = Signal()  # lock the console now
     masks_key = Signal()  # lift or re-apply the privacy masks of the selected tile's camera
     setup_key = Signal()  # open the operation set-up window (administrators)
+    data_requests_key = Signal()  # open the data requests dock (subject access, erasure, retention)
 
     def __init__(
         self, feeds: Sequence[TileFeed], ui_state: QSettings, title: str, parent: QWidget | None = None
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
             "evidence.export": self.export_key.emit,
             "footage.play": self.playback_key.emit,
             "community": self.community_key.emit,
+            "data_requests": self.data_requests_key.emit,
             "lock": self.lock_key.emit,
             "masks.lift": self.masks_key.emit,
             "setup": self.setup_key.emit,

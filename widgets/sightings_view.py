@@ -205,6 +205,9 @@ class SightingsView(QWidget):
         if row.id != self._still_for:
             self._still_for = row.id
             self._still_pixmap = None
+            if not row.still_path:  # erased once past its retention, or on request
+                self.still.setText("No still kept for this sighting: erased under the retention rules.")
+                return
             self.still.setText("Loading the still…")
             self.still_requested.emit(row.id, row.still_path)
 

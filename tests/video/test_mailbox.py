@@ -95,6 +95,10 @@ def test_fit_size_keeps_the_aspect_and_never_scales_up() -> None:
     assert fit_size(704, 576, 480, 270) == (330, 270)
     assert fit_size(640, 360, 0, 0) == (640, 360)
     assert np.all(np.array(fit_size(1, 1, 1, 1)) >= 1)
+    # a reduction within 3 px of the box is stretched to it (the wall's tiles are 16:9 to a pixel or two)
+    assert fit_size(640, 360, 477, 267) == (477, 267)
+    assert fit_size(640, 360, 480, 267) == (475, 267)
+    assert fit_size(640, 360, 477, 268) == (477, 268)
 
 
 def test_reader_reuses_one_view_per_slot_and_one_descriptor_per_frame() -> None:

@@ -151,3 +151,27 @@ def test_writer_never_writes_the_slot_the_reader_holds() -> None:
     finally:
         held = None
         reader.close()
+
+
+def test_a_restarted_writer_leaves_the_slot_the_reader_holds_alone() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    held = None
+    try:
+        first = MailboxWriter(reader.name, reader.lock)
+        first.target(W, H)[...] = 7
+        first.publish(W, H, 1, 0, (W, H))
+        held = reader.acquire()
+        assert held is not None and int(held.pixels.max()) == 7
+        first.close()  # the helper dies; the GUI keeps showing its last frame
+        second = MailboxWriter(reader.name, reader.lock)
+        assert second._next != reader.get(Field.READING)
+        second.target(W, H)[...] = 9
+        second.publish(W, H, 2, 0, (W, H))
+        assert int(held.pixels.min()) == int(held.pixels.max()) == 7  # nothing written under the GUI
+        newer = reader.acquire()
+        assert newer is not None and newer.sequence > 1 and int(newer.pixels.max()) == 9
+        second.close()
+    finally:
+        held = newer = None
+        reader.close()

@@ -31,6 +31,7 @@ from video.sources import (
     CameraSource,
     Capture,
     SourceError,
+    ask_for_bgra,
     configure_process,
     fit_size,
     open_capture,
@@ -98,6 +99,9 @@ class CaptureHelper:
         self.capture: Capture | None = None
         self.open_stream = -1
         self._decode: npt.NDArray[np.uint8] | None = None
+        # (width, height) while frames come as BGRA at the size they are published at: the next
+        # one is then decoded straight into the mailbox slot it is published from.
+        self._into_slot: tuple[int, int] | None = None
         self._scaled: npt.NDArray[np.uint8] | None = None  # the frame at the size planned, when scaled here
         self._times: deque[int] = deque(maxlen=26)  # capture times (ns) of the last frames
         self._plan_key: tuple[int, int, int, int] = (0, 0, 0, 0)
@@ -150,6 +154,7 @@ class CaptureHelper:
         self.mailbox.status(State.CONNECTING, f"connecting to {spec.display_name()}")
         try:
             self.capture = open_capture(spec)
+            ask_for_bgra(self.capture, spec)
         except SourceError as exc:
             self._lost(str(exc))
             return
@@ -196,12 +201,17 @@ class CaptureHelper:
         stopping = self.stop.is_set
         read = capture.read
         publish, published = self._publish, self._published
+        target = self.mailbox.target
         monotonic, time_ns, sleep = time.monotonic, time.time_ns, time.sleep
         buffer = self._decode
+        self._into_slot = None
         due = monotonic()
         read_any = False
         rewound = False
         while not stopping() and not words[_QUIT] and words[_CONTROL_GEN] == generation:
+            into_slot = self._into_slot
+            if into_slot is not None:
+                buffer = target(*into_slot)  # the slot the next frame is published from
             try:
                 ok, image = read(buffer) if buffer is not None else read()
             except cv2.error as exc:
@@ -230,6 +240,7 @@ class CaptureHelper:
                 image = np.asarray(image)
                 reusable = image.dtype == np.uint8 and image.flags.writeable
                 buffer = self._decode = image if reusable else None
+                self._into_slot = None
                 if not reusable:
                     image = np.asarray(image, dtype=np.uint8)
             publish(image, want_w, want_h, captured_ns)
@@ -259,8 +270,6 @@ class CaptureHelper:
     def _publish(self, image: npt.NDArray[np.uint8], want_w: int, want_h: int, captured_ns: int) -> None:
         """Put the frame into the mailbox's next slot at the size planned for it, as BGRA (which
         is QImage's RGB32 in memory), and publish it."""
-        if image.ndim == 2:
-            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
         shape = image.shape
         source_h, source_w = shape[0], shape[1]
         key = (source_w, source_h, want_w, want_h)
@@ -268,14 +277,32 @@ class CaptureHelper:
             self._plan_key = key
             self._planned = self._plan(source_w, source_h, want_w, want_h)
         width, height, scale = self._planned
-        if scale and self._scaled is not None:
-            cv2.resize(image, (width, height), self._scaled, 0.0, 0.0, cv2.INTER_LINEAR)
-            image = self._scaled
         mailbox = self.mailbox
-        # One pass from the decoder's BGR (or the scaled copy) into the shared-memory slot.
-        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, mailbox.target(width, height))
+        target = mailbox.target(width, height)
+        bgra = image.ndim == 3 and shape[2] == 4
+        if image is target:
+            pass  # the decoder wrote it into the slot itself
+        elif scale:
+            if bgra:
+                cv2.resize(image, (width, height), target, 0.0, 0.0, cv2.INTER_LINEAR)
+            elif self._scaled is not None:
+                cv2.resize(self._bgr(image), (width, height), self._scaled, 0.0, 0.0, cv2.INTER_LINEAR)
+                cv2.cvtColor(self._scaled, cv2.COLOR_BGR2BGRA, target)
+        elif bgra:
+            np.copyto(target, image)  # the first frame: the next ones are decoded into their slot
+        elif image.ndim == 2:
+            cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA, target)
+        else:
+            cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, target)  # a decoder that gives BGR only
+        self._into_slot = (width, height) if bgra and not scale else None
         # The picture is in the slot target at (width, height).
         mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+
+    @staticmethod
+    def _bgr(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        if image.ndim == 2:
+            return np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        return image
 
     def _published(self, captured_ns: int) -> None:
         """Counters, the input frame rate and the heartbeat, after each published frame."""

@@ -195,6 +195,18 @@ def open_capture(spec: StreamSpec) -> Capture:
     return capture
 
 
+def ask_for_bgra(capture: Capture, spec: StreamSpec) -> bool:
+    """Ask OpenCV's FFMPEG backend to convert each decoded picture straight to BGRA (QImage's
+    RGB32 in memory): one conversion from the decoder's YUV instead of YUV to BGR, then BGR to
+    BGRA. False where it cannot (V4L2 devices, an OpenCV without it); frames then come as BGR."""
+    if spec.kind == "v4l2":
+        return False
+    try:
+        return bool(capture.set(cv2.CAP_PROP_FORMAT, cv2.CV_8UC4))
+    except cv2.error:
+        return False
+
+
 def configure_process(spec_kinds: Iterable[str]) -> None:
     """Per-process capture options, set once in a helper before the first open."""
     kinds = set(spec_kinds)

@@ -32,6 +32,7 @@ from video.sources import (
     CameraSource,
     Capture,
     SourceError,
+    ask_for_bgra,
     configure_process,
     fit_size,
     open_capture,
@@ -46,12 +47,14 @@ PARENT_CHECK_S = 1.0
 _FALLBACK_FPS = 25.0
 _MAX_LAG_S = 1.0
 # Frames for a tile this much smaller than the source (a main stream in a small tile) are
-# scaled here; smaller reductions are left to the GUI, which samples them as it paints for a
-# fraction of what a separate resize costs here.
+# scaled here, to the tile's size, so the GUI copies them without scaling; smaller reductions
+# are left to the GUI, which samples them as it paints for what sampling them here would cost
+# (and a tagged still then keeps the stream's own resolution).
 HELPER_SCALES_BELOW = 0.6
 _CONTROL_GEN, _QUIT, _STATE = int(Field.CONTROL_GEN), int(Field.QUIT), int(Field.STATE)
 _FRAMES_IN, _FPS_IN_MILLI = int(Field.FRAMES_IN), int(Field.FPS_IN_MILLI)
 _MASKS_LIFTED = int(Field.MASKS_LIFTED)
+_HEARTBEAT_NS, _LIVE = int(Field.HEARTBEAT_NS), int(State.LIVE)
 
 
 class Backoff:
@@ -98,7 +101,10 @@ class CaptureHelper:
         self.capture: Capture | None = None
         self.open_stream = -1
         self._decode: npt.NDArray[np.uint8] | None = None
-        self._scaled: npt.NDArray[np.uint8] | None = None
+        # (width, height) while frames come as BGRA at the size they are published at: the next
+        # one is then decoded straight into the mailbox slot it is published from.
+        self._into_slot: tuple[int, int] | None = None
+        self._scaled: npt.NDArray[np.uint8] | None = None  # the frame at the size planned, when scaled here
         self._times: deque[int] = deque(maxlen=26)  # capture times (ns) of the last frames
         self._plan_key: tuple[int, int, int, int] = (0, 0, 0, 0)
         self._planned: tuple[int, int, bool] = (0, 0, False)
@@ -151,6 +157,7 @@ class CaptureHelper:
         self.mailbox.status(State.CONNECTING, f"connecting to {spec.display_name()}")
         try:
             self.capture = open_capture(spec)
+            ask_for_bgra(self.capture, spec)
         except SourceError as exc:
             self._lost(str(exc))
             return
@@ -194,15 +201,20 @@ class CaptureHelper:
         period = 1.0 / (fps if 1.0 <= fps <= 240.0 else _FALLBACK_FPS)
         words = self.mailbox.words
         generation = words[_CONTROL_GEN]
-        stop = self.stop
+        stopping = self.stop.is_set
         read = capture.read
-        publish = self._publish
+        publish, published = self._publish, self._published
+        target = self.mailbox.target
         monotonic, time_ns, sleep = time.monotonic, time.time_ns, time.sleep
         buffer = self._decode
+        self._into_slot = None
         due = monotonic()
-        frames_this_open = 0
+        read_any = False
         rewound = False
-        while not stop.is_set() and not words[_QUIT] and words[_CONTROL_GEN] == generation:
+        while not stopping() and not words[_QUIT] and words[_CONTROL_GEN] == generation:
+            into_slot = self._into_slot
+            if into_slot is not None:
+                buffer = target(*into_slot)  # the slot the next frame is published from
             try:
                 ok, image = read(buffer) if buffer is not None else read()
             except cv2.error as exc:
@@ -210,7 +222,7 @@ class CaptureHelper:
                 return
             captured_ns = time_ns()
             if not ok or image is None:
-                if spec.kind == "file" and spec.loop and frames_this_open and not rewound:
+                if spec.kind == "file" and spec.loop and read_any and not rewound:
                     rewound = True
                     if capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
                         continue
@@ -224,16 +236,18 @@ class CaptureHelper:
                     )
                 return
             rewound = False
-            frames_this_open += 1
+            read_any = True
             if image is not buffer:
                 # A new array (the first frame, or the decoder changed size): decode into it from
                 # now on if it is a plain writeable uint8 array.
                 image = np.asarray(image)
                 reusable = image.dtype == np.uint8 and image.flags.writeable
                 buffer = self._decode = image if reusable else None
+                self._into_slot = None
                 if not reusable:
                     image = np.asarray(image, dtype=np.uint8)
             publish(image, want_w, want_h, captured_ns)
+            published(captured_ns)
             now = monotonic()
             if now - self._parent_checked > PARENT_CHECK_S and self._should_stop():
                 return
@@ -252,12 +266,13 @@ class CaptureHelper:
             source_w, source_h, min(want_w or MAX_WIDTH, MAX_WIDTH), min(want_h or MAX_HEIGHT, MAX_HEIGHT)
         )
         if width < HELPER_SCALES_BELOW * source_w or source_w > MAX_WIDTH or source_h > MAX_HEIGHT:
+            self._scaled = np.empty((height, width, 3), dtype=np.uint8)
             return width, height, True
         return source_w, source_h, False
 
     def _publish(self, image: npt.NDArray[np.uint8], want_w: int, want_h: int, captured_ns: int) -> None:
-        if image.ndim == 2:
-            image = np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        """Put the frame into the mailbox's next slot at the size planned for it, as BGRA (which
+        is QImage's RGB32 in memory), and publish it."""
         shape = image.shape
         source_h, source_w = shape[0], shape[1]
         key = (source_w, source_h, want_w, want_h)
@@ -265,33 +280,52 @@ class CaptureHelper:
             self._plan_key = key
             self._planned = self._plan(source_w, source_h, want_w, want_h)
         width, height, scale = self._planned
-        if scale:
-            if self._scaled is None or self._scaled.shape[:2] != (height, width):
-                self._scaled = np.empty((height, width, 3), dtype=np.uint8)
-            cv2.resize(image, (width, height), dst=self._scaled, interpolation=cv2.INTER_LINEAR)
-            image = self._scaled
         mailbox = self.mailbox
-        # One pass from the decoder's BGR straight into the shared-memory slot (BGRA = RGB32).
         target = mailbox.target(width, height)
-        cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, dst=target)
-        words = mailbox.words
-        # Privacy: the masked areas are black before the frame is published, unless a
-        # supervisor has lifted this camera's masks for a while.
-        if self.masks and not words[_MASKS_LIFTED]:
+        bgra = image.ndim == 3 and shape[2] == 4
+        if image is target:
+            pass  # the decoder wrote it into the slot itself
+        elif scale:
+            if bgra:
+                cv2.resize(image, (width, height), target, 0.0, 0.0, cv2.INTER_LINEAR)
+            elif self._scaled is not None:
+                cv2.resize(self._bgr(image), (width, height), self._scaled, 0.0, 0.0, cv2.INTER_LINEAR)
+                cv2.cvtColor(self._scaled, cv2.COLOR_BGR2BGRA, target)
+        elif bgra:
+            np.copyto(target, image)  # the first frame: the next ones are decoded into their slot
+        elif image.ndim == 2:
+            cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA, target)
+        else:
+            cv2.cvtColor(image, cv2.COLOR_BGR2BGRA, target)  # a decoder that gives BGR only
+        self._into_slot = (width, height) if bgra and not scale else None
+        # The picture is in the slot target at (width, height). Privacy: the masked areas are
+        # black before the frame is published, unless a supervisor has lifted them for a while.
+        if self.masks and not mailbox.words[_MASKS_LIFTED]:
             self.masks.apply(target)
         mailbox.publish(width, height, captured_ns, self.open_stream, (source_w, source_h))
+
+    @staticmethod
+    def _bgr(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        if image.ndim == 2:
+            return np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), dtype=np.uint8)
+        return image
+
+    def _published(self, captured_ns: int) -> None:
+        """Counters, the input frame rate and the heartbeat, after each published frame."""
+        words = self.mailbox.words
         self._frames_in += 1
         words[_FRAMES_IN] = self._frames_in
         times = self._times
         times.append(captured_ns)
-        if len(times) >= 2 and captured_ns > times[0]:
-            words[_FPS_IN_MILLI] = (len(times) - 1) * 1_000_000_000_000 // (captured_ns - times[0])
-        if self._had_frames and words[_STATE] == State.LIVE:
-            mailbox.beat(captured_ns)
+        first = times[0]
+        if captured_ns > first:
+            words[_FPS_IN_MILLI] = (len(times) - 1) * 1_000_000_000_000 // (captured_ns - first)
+        if self._had_frames and words[_STATE] == _LIVE:
+            words[_HEARTBEAT_NS] = captured_ns
         else:
             self._had_frames = True
             self.backoff.reset()
-            mailbox.status(State.LIVE, f"live from {self.source.stream(self.open_stream).display_name()}")
+            self.mailbox.status(State.LIVE, f"live from {self.source.stream(self.open_stream).display_name()}")
 
     def _close(self) -> None:
         if self.capture is not None:

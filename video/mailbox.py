@@ -250,7 +250,11 @@ class MailboxWriter(_Block):
             os.close(fd)
         super().__init__(self._map)
         self.lock = lock
-        self._next = 0
+        # A restarted helper must not start writing into the slot the GUI still shows (the last
+        # one published before, or the one it reads): the first buffer is neither.
+        with lock:
+            held = (self.words[_LATEST], self.words[_READING])
+        self._next = next(index for index in range(SLOTS) if index not in held)
         self._sequence = int(self.header[Field.PUBLISHED])
         self._message_gen = 0
 

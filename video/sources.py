@@ -198,6 +198,18 @@ def open_capture(spec: StreamSpec) -> Capture:
     return capture
 
 
+def ask_for_bgra(capture: Capture, spec: StreamSpec) -> bool:
+    """Ask OpenCV's FFMPEG backend to convert each decoded picture straight to BGRA (QImage's
+    RGB32 in memory): one conversion from the decoder's YUV instead of YUV to BGR, then BGR to
+    BGRA. False where it cannot (V4L2 devices, an OpenCV without it); frames then come as BGR."""
+    if spec.kind == "v4l2":
+        return False
+    try:
+        return bool(capture.set(cv2.CAP_PROP_FORMAT, cv2.CV_8UC4))
+    except cv2.error:
+        return False
+
+
 def configure_process(spec_kinds: Iterable[str]) -> None:
     """Per-process capture options, set once in a helper before the first open."""
     kinds = set(spec_kinds)
@@ -209,15 +221,26 @@ def configure_process(spec_kinds: Iterable[str]) -> None:
     cv2.setNumThreads(1)
 
 
+FILL_WITHIN_PX = 3
+
+
 def fit_size(source_w: int, source_h: int, box_w: int, box_h: int) -> tuple[int, int]:
     """The largest size with the source's aspect ratio inside the box, never larger than the
-    source (the GUI scales up; the helper only ever scales down)."""
+    source (the GUI scales up; the helper only ever scales down). A reduction that comes within
+    FILL_WITHIN_PX of the box's other side is stretched to it: nobody sees a distortion under
+    3 px, and the wall then copies the picture into its tile with no margins to fill."""
     if source_w <= 0 or source_h <= 0:
         return 0, 0
     if box_w <= 0 or box_h <= 0:
         return source_w, source_h
     scale = min(box_w / source_w, box_h / source_h, 1.0)
-    return max(2, round(source_w * scale)), max(2, round(source_h * scale))
+    width, height = max(2, round(source_w * scale)), max(2, round(source_h * scale))
+    if scale < 1.0:
+        if 0 < box_w - width < FILL_WITHIN_PX and box_w <= source_w:
+            width = box_w
+        if 0 < box_h - height < FILL_WITHIN_PX and box_h <= source_h:
+            height = box_h
+    return width, height
 
 
 Image = npt.NDArray[np.uint8]

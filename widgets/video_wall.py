@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -25,13 +25,13 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QFont,
+    QFontMetrics,
     QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
-    QPixmap,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QApplication, QGridLayout, QMenu, QSizePolicy, QWidget
@@ -43,7 +43,9 @@ TILE_MIME = "application/x-sentinel-tile"
 # Tiles narrower than this (device pixels) show the sub stream; wider tiles and full screen
 # show the main stream, as commercial VMS clients do.
 SUB_STREAM_BELOW_PX = 720
-POLL_MS = 10
+# 50 times a second: each frame of a 25 fps camera is still seen within 20 ms, and each repaint
+# of the window (with its flush to the screen) covers about 8 tiles rather than 4.
+POLL_MS = 20
 FILL_WITHIN_PX = 3  # a picture this close to the tile's width or height is stretched to it
 HEALTH_POLL_MS = 250
 
@@ -131,6 +133,9 @@ def stats_words(stats: object) -> str:
 
 
 _BACKGROUND = QColor("#05070a")
+_BAR = QColor(0, 0, 0, 170)
+_LEFT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+_RIGHT = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
 _EMPTY_TIP = "Empty tile: drag a camera here"
 _SELECTED_PEN = QPen(QColor("#58a6ff"), 4)
 _PRIVACY_COLOUR = QColor("#ff7bd5")  # masks lifted: a colour no other mark uses
@@ -180,12 +185,16 @@ class VideoTile(QWidget):
         self.privacy_mark = ""  # "UNMASKED until 02:40" while a supervisor has lifted them
         self.live = False
         self.on_paint: Callable[[VideoTile, WallFrame], None] | None = None
-        self._overlay: QPixmap | None = None
-        self._overlay_key: tuple[object, ...] = ()
-        self._strips: list[tuple[QRectF, QRectF]] = []  # the bars: (where in the tile, where in the overlay)
+        # The two bars, rendered when what they show changes and copied onto every frame.
+        self._name_bar, self._status_bar = QImage(), QImage()
+        self._name_at, self._status_at = QPoint(), QPoint()
+        self._bars_key: tuple[object, ...] = ()
+        self._bars_second = -1
+        self._ratio = 1.0
+        self._bar_font_now = QFont()
         self._size = (self.width(), self.height())  # kept by resizeEvent, for the per-frame paint
         self._placement_key: tuple[int, int, tuple[int, int]] = (0, 0, (0, 0))
-        self._placed: tuple[QRectF, list[QRectF], bool] = (QRectF(), [], False)
+        self._placed: tuple[QRectF, QPoint | None, list[QRectF], bool] = (QRectF(), None, [], False)
         self._images: dict[int, tuple[np.ndarray, QImage]] = {}  # id(pixels) -> (pixels, QImage over them)
         self._press: QPoint | None = None
         self.setMinimumSize(120, 68)
@@ -379,15 +388,22 @@ class VideoTile(QWidget):
         pixels = frame.pixels
         return QImage(pixels.data, frame.width, frame.height, pixels.strides[0], QImage.Format.Format_RGB32)
 
-    def _placement(self, width: int, height: int) -> tuple[QRectF, list[QRectF], bool]:
-        """Where a width x height picture goes in this tile, the margins it leaves, and whether
-        it is enlarged (smoothed) or not; worked out once per picture and tile size."""
+    def _placement(self, width: int, height: int) -> tuple[QRectF, QPoint | None, list[QRectF], bool]:
+        """Where a width x height picture goes in this tile: the target rectangle, the point to
+        copy it to when it comes at the tile's own size (None: it is scaled), the margins it
+        leaves, and whether it is enlarged (smoothed); worked out once per picture and tile size."""
         key = (width, height, self._size)
         if key != self._placement_key:
             rect = QRect(0, 0, *self._size)
             target = self._fit(width, height, rect)
+            at: QPoint | None = None
+            if abs(target.width() - width) < FILL_WITHIN_PX and abs(target.height() - height) < FILL_WITHIN_PX:
+                # The feed scaled it to this tile (to within a pixel or two): copy it unscaled,
+                # centred, which is a plain blit, rather than stretching it by those pixels.
+                at = QPoint((rect.width() - width) // 2, (rect.height() - height) // 2)
+                target = QRectF(at.x(), at.y(), width, height)
             self._placement_key = key
-            self._placed = (target, _margins(rect, target), target.width() > width + 1)
+            self._placed = (target, at, _margins(rect, target), target.width() > width + 1)
         return self._placed
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -400,15 +416,18 @@ class VideoTile(QWidget):
                     p.fillRect(self.rect(), _BACKGROUND)  # the first frame: clear what was there
                 self.frame = frame
                 self.shown_sequence = frame.sequence
-                target, margins, enlarged = self._placement(frame.width, frame.height)
+                target, at, margins, enlarged = self._placement(frame.width, frame.height)
                 for margin in margins:
                     p.fillRect(margin, _BACKGROUND)
-                # Enlargements are smoothed. Reductions the helper left to us (to 0.6 at most) are
-                # sampled: at that scale it looks the same, and Qt's smoothing would cost more
-                # CPU in its thread pool than the helper's resize saved.
-                if enlarged:
-                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                p.drawImage(target, self._image(frame))
+                if at is not None:
+                    p.drawImage(at, self._image(frame))
+                else:
+                    # Enlargements are smoothed. Reductions the helper left to us (to 0.6 at most)
+                    # are sampled: at that scale it looks the same, and Qt's smoothing would cost
+                    # more CPU in its thread pool than the helper's resize saved.
+                    if enlarged:
+                        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                    p.drawImage(target, self._image(frame))
                 if self.on_paint is not None:
                     self.on_paint(self, frame)
                 self._paint_cached_overlay(p, frame.captured_ns)
@@ -428,13 +447,18 @@ class VideoTile(QWidget):
         p.end()
 
     def _paint_cached_overlay(self, p: QPainter, shown_ns: int) -> None:
-        """The bars change at most once a second (the clock): render them once, then copy."""
-        ratio = self.devicePixelRatioF()
+        """The bars change at most once a second (the clock). Each is rendered into an image of
+        its own when what it shows changes (only the status bar when only the second moved)
+        and copied onto every frame."""
+        second = shown_ns // 1_000_000_000
+        if second != self._bars_second:
+            self._ratio = self.devicePixelRatioF()  # looked at once a second (and on resize), not per frame
+        ratio = self._ratio
         key = (
             self._size,
+            ratio,
             self.selected,
             self.feed,
-            shown_ns // 1_000_000_000,
             self.drawing,
             self.frozen is not None,
             self.live,
@@ -442,28 +466,43 @@ class VideoTile(QWidget):
             self.recording,
             self.recording_words,
             self.privacy_mark,
-            ratio,
         )
-        if self._overlay_key != key or self._overlay is None:
-            size = QRect(0, 0, *self._size).size()
-            pixmap = QPixmap(size * ratio)
-            pixmap.setDevicePixelRatio(ratio)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            line = self._paint_overlay(painter, QRect(QPoint(0, 0), size))
-            painter.end()
-            width, height = self._size
-            strips = []
-            for strip in (QRect(0, 0, width, line), QRect(0, height - line, width, line)):
-                source = QRectF(strip.x() * ratio, strip.y() * ratio, strip.width() * ratio, strip.height() * ratio)
-                strips.append((QRectF(strip), source))
-            self._overlay, self._overlay_key, self._strips = pixmap, key, strips
-        overlay = self._overlay
-        for target, source in self._strips:
-            p.drawPixmap(target, overlay, source)
+        if key != self._bars_key:
+            self._render_bars(ratio)
+            self._bars_key, self._bars_second = key, second
+        elif second != self._bars_second:
+            self._render_bar(self._status_bar, self._paint_status_bar)
+            self._bars_second = second
+        p.drawImage(self._name_at, self._name_bar)
+        p.drawImage(self._status_at, self._status_bar)
         if self.selected:
             p.setPen(_SELECTED_PEN)
             p.drawRect(QRect(0, 0, *self._size).adjusted(2, 2, -2, -2))
+
+    def _render_bars(self, ratio: float) -> None:
+        width, height = self._size
+        font = self._bar_font(height)
+        line = QFontMetrics(font).height() + 6
+        size = QSize(width, line)
+        for name in ("_name_bar", "_status_bar"):
+            bar: QImage = getattr(self, name)
+            if bar.size() != size * ratio or bar.devicePixelRatio() != ratio:
+                # Kept while the size holds (no new memory each second); a QImage in the format
+                # the raster engine blends fastest, since it is copied onto every frame.
+                bar = QImage(size * ratio, QImage.Format.Format_ARGB32_Premultiplied)
+                bar.setDevicePixelRatio(ratio)
+                setattr(self, name, bar)
+        self._bar_font_now = font
+        self._name_at, self._status_at = QPoint(0, 0), QPoint(0, height - line)
+        self._render_bar(self._name_bar, self._paint_name_bar)
+        self._render_bar(self._status_bar, self._paint_status_bar)
+
+    def _render_bar(self, bar: QImage, paint: Callable[[QPainter, QRect], None]) -> None:
+        bar.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(bar)
+        painter.setFont(self._bar_font_now)
+        paint(painter, QRect(QPoint(0, 0), bar.deviceIndependentSize().toSize()))
+        painter.end()
 
     @staticmethod
     def _fit(w: int, h: int, rect: QRect) -> QRectF:
@@ -477,70 +516,22 @@ class VideoTile(QWidget):
             th = rect.height()
         return QRectF(rect.x() + (rect.width() - tw) / 2, rect.y() + (rect.height() - th) / 2, tw, th)
 
+    def _bar_font(self, tile_height: int) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(9.0, min(13.0, tile_height / 22)))
+        font.setBold(True)
+        return font
+
     def _paint_overlay(self, p: QPainter, rect: QRect) -> int:
         """Draw the name bar, the time and health bar and any message; return the bar height."""
-        font = QFont(self.font())
-        font.setPointSizeF(max(9.0, min(13.0, rect.height() / 22)))
-        font.setBold(True)
-        p.setFont(font)
+        p.setFont(self._bar_font(rect.height()))
         line = p.fontMetrics().height() + 6
-        bar = QColor(0, 0, 0, 170)
-        top = QRect(rect.x(), rect.y(), rect.width(), line)
-        bottom = QRect(rect.x(), rect.bottom() - line + 1, rect.width(), line)
-        left = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-        right = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
-        p.fillRect(top, QColor("#1f6feb") if self.selected else bar)
-        p.setPen(QColor("#ffffff"))
+        self._paint_name_bar(p, QRect(rect.x(), rect.y(), rect.width(), line))
         if self.feed is None:
-            p.drawText(top.adjusted(8, 0, -8, 0), left, f"{self.index + 1}  empty")
             p.setPen(QColor("#8b949e"))
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Drag a camera here")
         else:
-            name = f"{self.index + 1}  {self.feed.camera_name}"
-            if self.feed.location and self.feed.location != self.feed.camera_name:
-                name += f" · {self.feed.location}"
-            mark = self.recording_mark()
-            mark_width = p.fontMetrics().horizontalAdvance(mark + "  ") if mark else 0
-            if mark:
-                p.setPen(QColor("#ff5555") if self.recording else QColor("#f0a030"))
-                p.drawText(top.adjusted(8, 0, -8, 0), right, mark)
-            if self.privacy_mark:
-                # The whole words when they leave room for the name, else the one word.
-                privacy = self.privacy_mark
-                room = top.width() - 16 - mark_width
-                if p.fontMetrics().horizontalAdvance(privacy) > room // 2:
-                    privacy = privacy.split(" ", 1)[0]
-                p.setPen(_PRIVACY_COLOUR)
-                p.drawText(top.adjusted(8, 0, -8 - mark_width, 0), right, privacy)
-                mark_width += p.fontMetrics().horizontalAdvance(privacy + "  ")
-            p.setPen(QColor("#ffffff"))
-            p.drawText(
-                top.adjusted(8, 0, -8, 0),
-                left,
-                p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, top.width() - 16 - mark_width),
-            )
-            p.fillRect(bottom, bar)
-            shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
-            if shown_ns:
-                stamp = frame_time(shown_ns).astimezone().strftime("%d %b %Y %H:%M:%S")
-                p.drawText(bottom.adjusted(8, 0, -8, 0), left, stamp)
-            if self.drawing:
-                words, colour = "✎ TAGGING: DRAW BOXES", QColor("#ffe600")
-            elif self.frozen is not None:
-                words, colour = "❚❚ PAUSED", QColor("#e3b341")
-            else:
-                live = self.live and bool(self.frame)
-                words = ("● " if live else "▲ ") + (self.health_words or "connecting").upper()
-                colour = QColor("#2fbf71") if live else QColor("#f0a030")
-            p.setPen(colour)
-            width = (
-                bottom.width() - 16 - (p.fontMetrics().horizontalAdvance("00 May 0000 00:00:00  ") if shown_ns else 0)
-            )
-            p.drawText(
-                bottom.adjusted(8, 0, -8, 0),
-                right,
-                p.fontMetrics().elidedText(words, Qt.TextElideMode.ElideRight, max(60, width)),
-            )
+            self._paint_status_bar(p, QRect(rect.x(), rect.bottom() - line + 1, rect.width(), line))
             if self.frame is None and self.frozen is None:
                 p.setPen(QColor("#c9d1d9"))
                 p.drawText(
@@ -552,6 +543,55 @@ class VideoTile(QWidget):
             p.setPen(_SELECTED_PEN)
             p.drawRect(rect.adjusted(2, 2, -2, -2))
         return line
+
+    def _paint_name_bar(self, p: QPainter, top: QRect) -> None:
+        """Tile number, camera name and place, and the recording mark (the font is set)."""
+        p.fillRect(top, QColor("#1f6feb") if self.selected else _BAR)
+        p.setPen(QColor("#ffffff"))
+        text = top.adjusted(8, 0, -8, 0)
+        if self.feed is None:
+            p.drawText(text, _LEFT, f"{self.index + 1}  empty")
+            return
+        name = f"{self.index + 1}  {self.feed.camera_name}"
+        if self.feed.location and self.feed.location != self.feed.camera_name:
+            name += f" · {self.feed.location}"
+        mark = self.recording_mark()
+        mark_width = p.fontMetrics().horizontalAdvance(mark + "  ") if mark else 0
+        if mark:
+            p.setPen(QColor("#ff5555") if self.recording else QColor("#f0a030"))
+            p.drawText(text, _RIGHT, mark)
+        if self.privacy_mark:
+            # The whole words when they leave room for the name, else the one word.
+            privacy = self.privacy_mark
+            if p.fontMetrics().horizontalAdvance(privacy) > (top.width() - 16 - mark_width) // 2:
+                privacy = privacy.split(" ", 1)[0]
+            p.setPen(_PRIVACY_COLOUR)
+            p.drawText(text.adjusted(0, 0, -mark_width, 0), _RIGHT, privacy)
+            mark_width += p.fontMetrics().horizontalAdvance(privacy + "  ")
+        p.setPen(QColor("#ffffff"))
+        p.drawText(
+            text, _LEFT, p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, top.width() - 16 - mark_width)
+        )
+
+    def _paint_status_bar(self, p: QPainter, bottom: QRect) -> None:
+        """The shown frame's local time and the feed's health (or paused, tagging) in words."""
+        p.fillRect(bottom, _BAR)
+        p.setPen(QColor("#ffffff"))
+        text = bottom.adjusted(8, 0, -8, 0)
+        shown_ns = self.frozen_ns if self.frozen is not None else (self.frame.captured_ns if self.frame else 0)
+        if shown_ns:
+            p.drawText(text, _LEFT, frame_time(shown_ns).astimezone().strftime("%d %b %Y %H:%M:%S"))
+        if self.drawing:
+            words, colour = "✎ TAGGING: DRAW BOXES", QColor("#ffe600")
+        elif self.frozen is not None:
+            words, colour = "❚❚ PAUSED", QColor("#e3b341")
+        else:
+            live = self.live and bool(self.frame)
+            words = ("● " if live else "▲ ") + (self.health_words or "connecting").upper()
+            colour = QColor("#2fbf71") if live else QColor("#f0a030")
+        p.setPen(colour)
+        width = bottom.width() - 16 - (p.fontMetrics().horizontalAdvance("00 May 0000 00:00:00  ") if shown_ns else 0)
+        p.drawText(text, _RIGHT, p.fontMetrics().elidedText(words, Qt.TextElideMode.ElideRight, max(60, width)))
 
     # -- mouse: select, full screen, drag to swap, drop a camera ------------------------------
 
@@ -627,6 +667,7 @@ class VideoTile(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._size = (self.width(), self.height())
+        self._ratio = self.devicePixelRatioF()
         self.wall.schedule_demand()
 
 
@@ -651,7 +692,7 @@ class VideoWall(QWidget):
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setSpacing(3)
         self._demand_pending = False
-        self._polled: list[VideoTile] | None = None  # the visible tiles, for refresh()
+        self._polled: list[tuple[VideoTile, Callable[[], None]]] | None = None  # visible tiles, for refresh()
         self.running = False
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -687,12 +728,12 @@ class VideoWall(QWidget):
             return 0
         polled = self._polled
         if polled is None:
-            polled = self._polled = [tile for tile in self.tiles if tile.isVisibleTo(self)]
+            polled = self._polled = [(tile, tile.update) for tile in self.tiles if tile.isVisibleTo(self)]
         changed = 0
-        for tile in polled:
+        for tile, update in polled:
             feed = tile.feed
             if feed is not None and tile.frozen is None and feed.published != tile.shown_sequence:
-                tile.update()
+                update()
                 changed += 1
         return changed
 

@@ -94,6 +94,31 @@ def test_modest_reductions_are_left_to_the_gui(
     wait_for(qtbot, sup, lambda: (f := feed.acquire()) is not None and (f.width, f.height) == (120, 90))
 
 
+def test_frames_reach_the_wall_in_their_true_colours_at_every_size(
+    qtbot: QtBot, supervisor: Callable[..., CaptureSupervisor], tmp_path: Path
+) -> None:
+    """The decoder converts straight to BGRA (in the slot itself at the stream's size): blue,
+    green and red land in their own bytes, opaque, unscaled and scaled."""
+    clip = tmp_path / "orange.mp4"
+    colour = "0xE07020"  # red 224, green 112, blue 32
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+         f"color=c={colour}:size=320x240:rate=25:duration=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+         "-preset", "ultrafast", str(clip)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    sup = supervisor(CameraSource("cam1", "Orange wall", StreamSpec("file", str(clip))))
+    feed = sup.feed("cam1")
+    for box, size in (((320, 240), (320, 240)), ((120, 90), (120, 90))):
+        feed.want(*box, main_stream=True)
+        wait_for(qtbot, sup, lambda size=size: (f := feed.acquire()) is not None and (f.width, f.height) == size)
+        frame = feed.acquire()
+        assert frame is not None
+        blue, green, red, alpha = (int(np.median(frame.pixels[..., c])) for c in range(4))
+        assert abs(red - 224) <= 6 and abs(green - 112) <= 6 and abs(blue - 32) <= 6, (size, red, green, blue)
+        assert alpha == 255 and int(frame.pixels[..., 3].min()) == 255
+
+
 def test_rtsp_frames_arrive_and_come_back_after_a_server_restart(
     qtbot: QtBot, supervisor: Callable[..., CaptureSupervisor], rtsp_server: RtspServerFactory, test_clip: Path
 ) -> None:

@@ -95,6 +95,10 @@ def test_fit_size_keeps_the_aspect_and_never_scales_up() -> None:
     assert fit_size(704, 576, 480, 270) == (330, 270)
     assert fit_size(640, 360, 0, 0) == (640, 360)
     assert np.all(np.array(fit_size(1, 1, 1, 1)) >= 1)
+    # a reduction within 3 px of the box is stretched to it (the wall's tiles are 16:9 to a pixel or two)
+    assert fit_size(640, 360, 477, 267) == (477, 267)
+    assert fit_size(640, 360, 480, 267) == (475, 267)
+    assert fit_size(640, 360, 477, 268) == (477, 268)
 
 
 def test_reader_reuses_one_view_per_slot_and_one_descriptor_per_frame() -> None:
@@ -146,4 +150,28 @@ def test_writer_never_writes_the_slot_the_reader_holds() -> None:
         writer.close()
     finally:
         held = None
+        reader.close()
+
+
+def test_a_restarted_writer_leaves_the_slot_the_reader_holds_alone() -> None:
+    context = capture_context()
+    reader = MailboxReader(context.Lock())
+    held = None
+    try:
+        first = MailboxWriter(reader.name, reader.lock)
+        first.target(W, H)[...] = 7
+        first.publish(W, H, 1, 0, (W, H))
+        held = reader.acquire()
+        assert held is not None and int(held.pixels.max()) == 7
+        first.close()  # the helper dies; the GUI keeps showing its last frame
+        second = MailboxWriter(reader.name, reader.lock)
+        assert second._next != reader.get(Field.READING)
+        second.target(W, H)[...] = 9
+        second.publish(W, H, 2, 0, (W, H))
+        assert int(held.pixels.min()) == int(held.pixels.max()) == 7  # nothing written under the GUI
+        newer = reader.acquire()
+        assert newer is not None and newer.sequence > 1 and int(newer.pixels.max()) == 9
+        second.close()
+    finally:
+        held = newer = None
         reader.close()

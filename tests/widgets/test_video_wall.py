@@ -3,9 +3,10 @@ screen on the main stream, sub streams for small tiles, and no decoding for unse
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
-from PySide6.QtGui import QColor, QDropEvent
+from PySide6.QtGui import QColor, QDropEvent, QFontMetrics, QImage
 from pytestqt.qtbot import QtBot
 
 from tests.widgets.fakes import FakeFeed
@@ -232,3 +233,46 @@ def test_frames_from_one_buffer_reuse_its_image_and_a_new_feed_drops_it(qtbot: Q
     assert QColor(picture.pixel(picture.width() // 2, picture.height() // 2)).red() < 60  # the new pixels
     wall.assign(0, "cam1")
     assert not tile._images  # no view into the old feed's buffers is kept
+
+
+def test_a_picture_at_the_tile_size_is_copied_pixel_for_pixel_and_centred(qtbot: QtBot) -> None:
+    wall, feeds = make_wall(qtbot, 16, "4x4")
+    tile = wall.tiles[1]  # not the selected tile: no selection border at the edges
+    qtbot.waitUntil(lambda: tile.width() > 200)
+    width, height = tile.width(), tile.height()
+    # what a helper sends a tile it scaled for: 2 px narrower than the tile (its aspect ratio)
+    feeds[1].size = (width - 2, height)
+    frame = feeds[1].push(0)
+    columns = np.arange(width - 2) % 200 + 50
+    frame.pixels[..., 2] = columns  # red rises column by column: any scaling would show
+    assert wall.refresh() >= 1
+    qtbot.waitUntil(lambda: tile.shown_sequence == 1)
+    picture = tile.grab().toImage()
+    middle = height // 2
+    reds = [QColor(picture.pixel(x, middle)).red() for x in range(width)]
+    assert reds[0] < 20 and reds[-1] < 20  # a pixel of background at each side, not a stretch
+    assert reds[1:-1] == columns.tolist()
+
+
+def test_the_clock_on_a_tile_moves_with_the_frames_and_the_name_bar_stays(qtbot: QtBot) -> None:
+    wall, feeds = make_wall(qtbot, 4, "2x2")
+    tile = wall.tiles[1]
+    qtbot.waitUntil(lambda: tile.width() > 200)
+    first = feeds[1].push(120)
+    bar = tile._bar_font(tile.height())
+    line = QFontMetrics(bar).height() + 6
+
+    def bars() -> tuple[QImage, QImage]:
+        picture = tile.grab().toImage()
+        return picture.copy(0, 0, tile.width(), line), picture.copy(0, tile.height() - line, tile.width(), line)
+
+    name_before, status_before = bars()
+    # the same camera a second later: a new frame (same picture) with a new capture time
+    feeds[1].published += 1
+    later = first.captured_ns + 1_000_000_000
+    feeds[1].frame = type(first)(2, later, first.width, first.height, 320, 180, first.pixels)
+    assert wall.refresh() == 1
+    qtbot.waitUntil(lambda: tile.shown_sequence == 2)
+    name_after, status_after = bars()
+    assert name_after == name_before  # name, place and mark: unchanged
+    assert status_after != status_before  # the time moved on by a second

@@ -343,5 +343,7 @@ def test_import_shows_problems_with_their_lines_then_a_good_file_fills_the_scree
     moved = editor.current_points()[2]
     assert moved == pytest.approx((0.6, 0.7), abs=0.005)  # to the pixel
     qtbot.mouseClick(cameras.save_mask_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "changed" in cameras.mask_message.text(), timeout=WAIT)
+    # Wait for the answer, whatever it is, so that a refusal fails with its words.
+    qtbot.waitUntil(lambda: cameras.mask_message.text() != "Saving the mask…", timeout=WAIT)
+    assert "changed" in cameras.mask_message.text(), cameras.mask_message.text()
     assert services.operations.export_spec("op-harbour").masks[0].points[2] == moved

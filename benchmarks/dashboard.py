@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.record_bench import machine_info
-from benchmarks.returns import bench_spec, bulk_seed
+from benchmarks.returns_plan import bench_spec
+from benchmarks.returns_seed import bulk_seed
 from console.dashboard import Dashboard, build_dashboard
 from console.demo import DEMO_NAME, system_actor
 from console.returns import Period, Return

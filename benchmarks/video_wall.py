@@ -1,4 +1,5 @@
-"""Video wall benchmark: ``python -m benchmarks.video_wall --help`` (the code is in wall_bench.py).
+"""Video wall benchmark: ``python -m benchmarks.video_wall --help`` (the code is in wall_bench.py,
+wall_run.py and wall_rig.py).
 
 This entry module imports nothing at the top on purpose: the capture helpers start through
 multiprocessing, which imports the parent's main module in every helper, so anything imported

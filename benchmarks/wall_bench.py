@@ -67,7 +67,9 @@ from PySide6.QtWidgets import QApplication
 from tests.servers.rtsp_server import RtspServer, RtspServerError
 from video.sources import RTSP_OPTIONS, CameraSource, StreamSpec
 from video.supervisor import CameraFeed, CaptureSupervisor
-from widgets.video_wall import LAYOUTS, VideoTile, VideoWall, WallFrame
+from widgets.tile_feed import WallFrame
+from widgets.video_tile import VideoTile
+from widgets.video_wall import LAYOUTS, VideoWall
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOLUTIONS = {"360p": (640, 360), "d1": (704, 576), "720p": (1280, 720)}

@@ -39,7 +39,9 @@ from benchmarks.wall_rig import (
 from tests.servers.rtsp_server import RtspServerError
 from video.sources import CameraSource
 from video.supervisor import CameraFeed, CaptureSupervisor
-from widgets.video_wall import VideoTile, VideoWall, WallFrame
+from widgets.tile_feed import WallFrame
+from widgets.video_tile import VideoTile
+from widgets.video_wall import VideoWall
 
 PROBE_MS = 10
 SUPERVISOR_POLL_MS = 250

@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from console.types import CameraView
-from video.demo_scenes import DemoCamera, DemoClip, ensure_demo_clips
+from video.demo_clips import DemoClip, ensure_demo_clips
+from video.demo_streets import DemoCamera
 from video.sources import CameraSource, StreamSpec
 from video.supervisor import CaptureSupervisor
 

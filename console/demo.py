@@ -16,7 +16,8 @@ from console.operation_file import OperationSpec, parse_operation
 from console.services import Services
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor
-from video.demo_scenes import DemoCamera, render_scene
+from video.demo_scenes import render_scene
+from video.demo_streets import DemoCamera
 from video.recorder import segments_from_clip
 
 DEMO_NAME = "demo"

@@ -21,7 +21,7 @@ from console.record import RecordService, utc_now
 from console.settings import Settings
 from console.types import CameraView
 from storage.db import Database, StorageError
-from video.demo_scenes import DemoClip
+from video.demo_clips import DemoClip
 from video.recorder import (
     RECORDABLE_KINDS,
     RecorderProcess,

@@ -32,7 +32,7 @@ from console.services import Services
 from console.setup import SetupError
 from console.tasks import Tasks
 from console.types import Actor, OperationView, SetupDone, SetupState
-from video.demo_scenes import demo_clip
+from video.demo_clips import demo_clip
 from video.probe import ProbeResult, probe
 from video.sources import StreamSpec, redact
 from widgets.main_window import MainWindow

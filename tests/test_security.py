@@ -32,7 +32,7 @@ from console.types import Actor
 from storage.models import RecordEntry, SubjectSensitive
 from tests.test_letters import ESSEX, seen
 from tests.test_sightings import op_id
-from widgets.video_wall import TileFeed
+from widgets.tile_feed import TileFeed
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = (ROOT / "resources" / "demo_operation.toml").read_text()

@@ -1,242 +1,31 @@
-"""Synthetic night-time street scenes, and the H.264 demo clips made from them.
+"""Synthetic night-time street scenes, drawn frame by frame for the demo cameras.
 
 The demo wall needs no network and no shipped footage: each demo camera is a seeded, drawn
-street (road, pavements, lit buildings, lamps) with vehicles and pedestrians that move in a loop
-of exactly the clip length, so a looping file source plays it without a visible jump.
+street (road, pavements, lit buildings, lamps; planned in video/demo_streets.py) with vehicles
+and pedestrians that move in a loop of exactly the clip length, so a looping file source plays
+it without a visible jump. The H.264 clips made from these scenes are in video/demo_clips.py.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from fractions import Fraction
-from functools import lru_cache, partial
-from pathlib import Path
+from functools import lru_cache
 
-import av
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from video.demo_streets import Colour, DemoCamera, Lane, Vehicle, Walker, street_layout
+
 Image = npt.NDArray[np.uint8]
-Colour = tuple[int, int, int]  # BGR
 
 # Bump when the drawing changes, so ensure_demo_clips re-encodes clips made by older code.
 DEMO_SCENE_VERSION = 1
 DEFAULT_LOOP_SECONDS = 20.0
-
-_KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _CLOCK_START = datetime(2025, 11, 14, 22, 47, 0)
 
-
-@dataclass(frozen=True)
-class DemoCamera:
-    """A demo camera: ``key`` names its files (letters, digits, ``-``, ``_``), ``seed`` its street."""
-
-    key: str
-    name: str
-    seed: int
-
-
-DEMO_CAMERAS: tuple[DemoCamera, ...] = (
-    DemoCamera("cam01", "Station Approach", 11),
-    DemoCamera("cam02", "High St North", 23),
-    DemoCamera("cam03", "Market Square", 37),
-    DemoCamera("cam04", "Park St", 41),
-    DemoCamera("cam05", "Bus Station", 53),
-    DemoCamera("cam06", "Castle Rd", 67),
-    DemoCamera("cam07", "Riverside Walk", 79),
-    DemoCamera("cam08", "Quay Car Park", 83),
-)
-
-
-@dataclass(frozen=True)
-class DemoClip:
-    """The two streams of one demo camera, like a real camera's main and sub stream."""
-
-    main: Path
-    sub: Path
-
-
-def demo_clip(folder: Path, key: str) -> DemoClip:
-    """Where a demo camera's two clips are kept in ``folder``."""
-    return DemoClip(main=folder / f"{key}-main.mp4", sub=folder / f"{key}-sub.mp4")
-
-
-class DemoClipError(RuntimeError):
-    """The demo clips could not be written (disk full, folder not writable, encoder missing)."""
-
-
-# --------------------------------------------------------------------------------------------
-# Scene layout: everything random is drawn from the camera's seed once, in size-free units
-# (x as a fraction of the width, y and lengths as fractions of the height).
-
-
-@dataclass(frozen=True)
-class _Building:
-    x0: float
-    x1: float
-    top: float
-    colour: Colour
-    windows: tuple[tuple[float, float, float, float, Colour], ...]  # x0, y0, x1, y1, colour
-    shop_lit: bool
-
-
-@dataclass(frozen=True)
-class _Lane:
-    y: float  # y of the wheels' contact line
-    direction: int  # +1 left to right, -1 right to left
-    scale: float  # far lanes look smaller
-    laps: int  # whole laps per loop, so the motion is periodic
-
-
-@dataclass(frozen=True)
-class _Vehicle:
-    lane: int
-    offset: float  # phase offset along the lane, 0..1
-    kind: str  # "car", "van", "bus"
-    colour: Colour
-
-
-@dataclass(frozen=True)
-class _Walker:
-    y: float  # feet
-    direction: int
-    scale: float
-    laps: int
-    offset: float
-    steps: int  # whole strides per loop
-    coat: Colour
-    trousers: Colour
-
-
-@dataclass(frozen=True)
-class _Layout:
-    pavement_far: float  # top of the far pavement (the buildings' base line)
-    road_top: float
-    road_bottom: float
-    buildings: tuple[_Building, ...]
-    lamps: tuple[float, ...]  # x positions on the far pavement
-    lamp_colour: Colour
-    lanes: tuple[_Lane, ...]
-    vehicles: tuple[_Vehicle, ...]
-    walkers: tuple[_Walker, ...]
-
-
-_VEHICLE_COLOURS: tuple[Colour, ...] = (
-    (40, 40, 150),  # red
-    (130, 70, 35),  # blue
-    (135, 135, 135),  # silver
-    (185, 185, 190),  # white
-    (32, 32, 34),  # black
-    (55, 85, 40),  # green
-    (35, 150, 185),  # taxi yellow
-)
 _VEHICLE_SIZE = {"car": (0.20, 0.060), "van": (0.25, 0.085), "bus": (0.46, 0.110)}  # length, height
-_LIT_WINDOWS: tuple[Colour, ...] = ((80, 170, 225), (110, 190, 235), (190, 165, 120), (70, 140, 200))
-_CLOTHES: tuple[Colour, ...] = (
-    (40, 40, 40),
-    (90, 60, 40),
-    (50, 50, 110),
-    (110, 110, 110),
-    (40, 80, 60),
-    (140, 120, 90),
-)
-
-
-def _colour(rng: np.random.Generator, low: int, high: int) -> Colour:
-    b, g, r = (int(v) for v in rng.integers(low, high, size=3))
-    return (b, g, r)
-
-
-@lru_cache(maxsize=64)
-def _layout(camera: DemoCamera, loop_seconds: float) -> _Layout:
-    rng = np.random.default_rng(camera.seed)
-    pavement_far = 0.40 + float(rng.uniform(-0.03, 0.03))
-    road_top = pavement_far + 0.08
-    road_bottom = 0.84 + float(rng.uniform(-0.02, 0.02))
-
-    buildings: list[_Building] = []
-    x = -0.02
-    while x < 1.02:
-        width = float(rng.uniform(0.09, 0.21))
-        top = pavement_far - float(rng.uniform(0.16, 0.34))
-        base = int(rng.integers(34, 52))
-        colour = (base + int(rng.integers(0, 6)), base + int(rng.integers(0, 8)), base + int(rng.integers(4, 16)))
-        windows = []
-        columns = max(2, int(width / 0.035))
-        rows = max(1, int((pavement_far - 0.07 - top) / 0.055))
-        cell_w = width / columns
-        for row in range(rows):
-            y0 = top + 0.02 + row * 0.055
-            for column in range(columns):
-                lit = rng.random() < 0.38
-                fill = _LIT_WINDOWS[int(rng.integers(len(_LIT_WINDOWS)))] if lit else (30, 30, 36)
-                wx = x + column * cell_w + cell_w * 0.25
-                windows.append((wx, y0, wx + cell_w * 0.5, y0 + 0.028, fill))
-        buildings.append(_Building(x, x + width, top, colour, tuple(windows), rng.random() < 0.45))
-        x += width
-
-    spacing = float(rng.uniform(0.24, 0.32))
-    first = float(rng.uniform(0.05, spacing))
-    lamps = tuple(first + i * spacing for i in range(int((1.0 - first) / spacing) + 1))
-    lamp_colour: Colour = (70, 160, 235) if rng.random() < 0.6 else (215, 215, 200)  # sodium/LED
-
-    lane_count = 4 if rng.random() < 0.35 else 2
-    lane_height = (road_bottom - road_top) / lane_count
-    lanes: list[_Lane] = []
-    vehicles: list[_Vehicle] = []
-    for index in range(lane_count):
-        direction = -1 if index < lane_count // 2 else 1
-        y = road_top + lane_height * (index + 0.8)
-        scale = 0.72 + 0.28 * (y - road_top) / (road_bottom - road_top)
-        speed = float(rng.uniform(0.10, 0.22))  # widths per second
-        laps = max(1, round(speed * loop_seconds / 1.6))
-        lanes.append(_Lane(y, direction, scale, laps))
-        count = int(rng.integers(1, 4))
-        for slot in range(count):
-            kind = str(rng.choice(["car", "car", "car", "van", "bus"]))
-            colour = _VEHICLE_COLOURS[int(rng.integers(len(_VEHICLE_COLOURS)))]
-            offset = (slot + float(rng.uniform(0.0, 0.25))) / count
-            vehicles.append(_Vehicle(index, offset, kind, colour))
-
-    walkers: list[_Walker] = []
-    for _ in range(int(rng.integers(3, 7))):
-        far = rng.random() < 0.5
-        y = pavement_far + float(rng.uniform(0.03, 0.07)) if far else road_bottom + float(rng.uniform(0.06, 0.13))
-        speed = float(rng.uniform(0.03, 0.06))
-        walkers.append(
-            _Walker(
-                y=y,
-                direction=1 if rng.random() < 0.5 else -1,
-                scale=0.7 if far else 1.0,
-                laps=max(1, round(speed * loop_seconds / 1.1)),
-                offset=float(rng.random()),
-                steps=max(2, round(loop_seconds * float(rng.uniform(1.6, 2.0)))),
-                coat=_CLOTHES[int(rng.integers(len(_CLOTHES)))],
-                trousers=_CLOTHES[int(rng.integers(len(_CLOTHES)))],
-            )
-        )
-    # Painter's order: farther (higher) things first.
-    walkers.sort(key=lambda walker: walker.y)
-    vehicles.sort(key=lambda vehicle: lanes[vehicle.lane].y)
-    return _Layout(
-        pavement_far,
-        road_top,
-        road_bottom,
-        tuple(buildings),
-        lamps,
-        lamp_colour,
-        tuple(lanes),
-        tuple(vehicles),
-        tuple(walkers),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,7 +35,7 @@ def _layout(camera: DemoCamera, loop_seconds: float) -> _Layout:
 @lru_cache(maxsize=32)
 def _background(camera: DemoCamera, size: tuple[int, int]) -> Image:
     width, height = size
-    layout = _layout(camera, DEFAULT_LOOP_SECONDS)  # only the static parts are used here
+    layout = street_layout(camera, DEFAULT_LOOP_SECONDS)  # only the static parts are used here
 
     def px(fx: float) -> int:
         return round(fx * width)
@@ -368,7 +157,7 @@ def _blend_polygon(image: Image, points: npt.NDArray[np.int32], colour: Colour, 
     cv2.addWeighted(overlay, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
 
 
-def _draw_vehicle(image: Image, vehicle: _Vehicle, lane: _Lane, x_left: int, unit: float) -> None:
+def _draw_vehicle(image: Image, vehicle: Vehicle, lane: Lane, x_left: int, unit: float) -> None:
     length_f, height_f = _VEHICLE_SIZE[vehicle.kind]
     length = round(length_f * unit * lane.scale)
     body = round(height_f * unit * lane.scale)
@@ -446,7 +235,7 @@ def _draw_vehicle(image: Image, vehicle: _Vehicle, lane: _Lane, x_left: int, uni
     cv2.circle(image, (back + ahead * lamp, lamp_y), lamp, (40, 40, 230), -1)
 
 
-def _draw_walker(image: Image, walker: _Walker, x: int, stride_phase: float, unit: float) -> None:
+def _draw_walker(image: Image, walker: Walker, x: int, stride_phase: float, unit: float) -> None:
     tall = walker.scale * 0.11 * unit
     feet = round(walker.y * unit)
     hip = round(feet - tall * 0.45)
@@ -498,7 +287,7 @@ def render_scene(
     loop = _loop_frames(loop_seconds, fps)
     index = frame_index % loop
     phase = index / loop
-    layout = _layout(camera, loop / fps)
+    layout = street_layout(camera, loop / fps)
     image: Image = _background(camera, (width, height)).copy()
     unit = float(height)  # lengths are fractions of the height; positions along x of the width
 
@@ -529,148 +318,3 @@ def render_scene(
     (clock_w, _), _ = cv2.getTextSize(clock, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     _put_outlined(image, clock, (width - pad - clock_w, pad + text_h), scale, thickness)
     return image
-
-
-# --------------------------------------------------------------------------------------------
-# Demo clips on disk.
-
-
-def _marker(seconds: float, fps: float, main_size: tuple[int, int], sub_size: tuple[int, int]) -> dict[str, object]:
-    return {
-        "scene_version": DEMO_SCENE_VERSION,
-        "seconds": seconds,
-        "fps": fps,
-        "main_size": list(main_size),
-        "sub_size": list(sub_size),
-        "codec": "h264",
-    }
-
-
-def _is_up_to_date(marker_path: Path, expected: dict[str, object], clip: DemoClip) -> bool:
-    try:
-        stored = json.loads(marker_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return bool(stored == expected and clip.main.is_file() and clip.sub.is_file())
-
-
-def _write_marker(target: Path, marker: dict[str, object]) -> None:
-    target.write_text(json.dumps(marker, indent=2), encoding="utf-8")
-
-
-def _write_atomically(final: Path, write: Callable[[Path], None]) -> None:
-    # Same folder, so os.replace is atomic; a unique name, so two writers never share a temp file.
-    temp = final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        write(temp)
-        os.replace(temp, final)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _encode_clip(
-    target: Path,
-    camera: DemoCamera,
-    frame_count: int,
-    fps: float,
-    render_size: tuple[int, int],
-    size: tuple[int, int],
-) -> None:
-    rate = Fraction(fps).limit_denominator(1001)
-    gop = max(1, round(2.0 * fps))
-    loop_seconds = frame_count / fps
-    with av.open(str(target), mode="w", format="mp4") as container:
-        stream = container.add_stream(
-            "libx264",
-            rate=rate,
-            options={
-                "preset": "veryfast",
-                "crf": "28",
-                # Fixed 2 s GOP and no B-frames, like a typical CCTV camera stream; it keeps later
-                # remuxing and seeking simple.
-                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0",
-            },
-        )
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.gop_size = gop
-        for index in range(frame_count):
-            image = render_scene(camera, index, fps, render_size, loop_seconds=loop_seconds)
-            if render_size != size:
-                image = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
-            frame.pts = index
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-
-
-def _check_size(label: str, size: tuple[int, int]) -> None:
-    width, height = size
-    if width < 16 or height < 16 or width % 2 or height % 2:
-        raise ValueError(f"{label} {size} must be even and at least 16x16 for H.264 yuv420p")
-
-
-def ensure_demo_clips(
-    folder: Path,
-    cameras: Sequence[DemoCamera],
-    progress: Callable[[int, int, str], None] | None = None,
-    seconds: float = 20.0,
-    fps: float = 12.5,
-    main_size: tuple[int, int] = (640, 360),
-    sub_size: tuple[int, int] = (320, 180),
-) -> dict[str, DemoClip]:
-    """Make sure ``folder`` holds looping H.264 main and sub clips for each camera.
-
-    Blocking (seconds of CPU per camera): call it from a worker, not the GUI thread. Clips
-    already made with the same settings and scene version are kept. ``progress(done, total,
-    message)`` is called before each file is encoded (``total`` counts files, two per camera)
-    and once more with ``done == total`` at the end. Raises DemoClipError if a clip cannot be
-    written; files already finished stay valid.
-    """
-    if seconds <= 0 or fps <= 0:
-        raise ValueError(f"seconds and fps must be positive, got {seconds} and {fps}")
-    _check_size("main_size", main_size)
-    _check_size("sub_size", sub_size)
-    keys = [camera.key for camera in cameras]
-    for key in keys:
-        if not _KEY_PATTERN.match(key):
-            raise ValueError(f"demo camera key {key!r} cannot be used in a file name")
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"demo camera keys must be unique: {keys}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DemoClipError(f"Cannot create the demo video folder {folder}: {exc.strerror or exc}") from exc
-
-    frame_count = max(1, int(seconds * fps + 0.5))
-    expected = _marker(seconds, fps, main_size, sub_size)
-    total = 2 * len(cameras)
-    done = 0
-    clips: dict[str, DemoClip] = {}
-    for number, camera in enumerate(cameras, start=1):
-        clip = demo_clip(folder, camera.key)
-        clips[camera.key] = clip
-        marker_path = folder / f"{camera.key}-clips.json"
-        if _is_up_to_date(marker_path, expected, clip):
-            done += 2
-            continue
-        message = f"Encoding demo camera {number} of {len(cameras)}: {camera.name}"
-        try:
-            marker_path.unlink(missing_ok=True)
-            for path, size in ((clip.main, main_size), (clip.sub, sub_size)):
-                if progress is not None:
-                    progress(done, total, message)
-                _write_atomically(
-                    path,
-                    partial(
-                        _encode_clip, camera=camera, frame_count=frame_count, fps=fps, render_size=main_size, size=size
-                    ),
-                )
-                done += 1
-            _write_atomically(marker_path, partial(_write_marker, marker=expected))
-        except (av.FFmpegError, OSError, ValueError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc)
-            raise DemoClipError(f"Cannot write the demo video for camera {camera.name} in {folder}: {reason}") from exc
-    if progress is not None:
-        progress(total, total, "Demo cameras ready")
-    return clips

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from widgets.video_wall import CAMERA_MIME, LAYOUT_WORDS, LAYOUTS, TileFeed
+from widgets.tile_feed import TileFeed
+from widgets.video_tile import CAMERA_MIME
+from widgets.video_wall import LAYOUT_WORDS, LAYOUTS
 
 _ID_ROLE = Qt.ItemDataRole.UserRole
 

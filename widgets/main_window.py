@@ -26,7 +26,8 @@ from widgets.sightings_view import SightingsView
 from widgets.status_bar import ConsoleStatusBar
 from widgets.strikes_view import StrikesView
 from widgets.tag_panel import TagPanel
-from widgets.video_wall import LAYOUTS, TileFeed, VideoWall
+from widgets.tile_feed import TileFeed
+from widgets.video_wall import LAYOUTS, VideoWall
 
 LAYOUT_VERSION = 5  # 5: audit trail, partner actions, letters and three-strikes docks
 

@@ -13,8 +13,9 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from widgets.keymap import KEYMAP, PLAYBACK, key_sequence
+from widgets.tile_feed import TileFeed
 from widgets.timeline import TagMark, Timeline, Track
-from widgets.video_wall import TileFeed, VideoWall, default_layout
+from widgets.video_wall import VideoWall, default_layout
 
 SPEED_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 

@@ -277,7 +277,8 @@ def test_a_camera_nobody_wants_is_not_decoded(
 def test_sub_stream_for_small_tiles_main_stream_full_screen(
     qtbot: QtBot, supervisor: Callable[..., CaptureSupervisor], tmp_path: Path
 ) -> None:
-    from video.demo_scenes import DemoCamera, ensure_demo_clips
+    from video.demo_clips import ensure_demo_clips
+    from video.demo_streets import DemoCamera
 
     clip = ensure_demo_clips(tmp_path, [DemoCamera("cam01", "Station Approach", 1)], seconds=2.0)["cam01"]
     sup = supervisor(

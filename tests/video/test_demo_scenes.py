@@ -9,13 +9,9 @@ import av
 import numpy as np
 import pytest
 
-from video.demo_scenes import (
-    DEMO_CAMERAS,
-    DemoCamera,
-    DemoClipError,
-    ensure_demo_clips,
-    render_scene,
-)
+from video.demo_clips import DemoClipError, ensure_demo_clips
+from video.demo_scenes import render_scene
+from video.demo_streets import DEMO_CAMERAS, DemoCamera
 
 CAMERA = DemoCamera("cam01", "Station Approach", 11)
 OTHER = DemoCamera("cam02", "Park St", 41)

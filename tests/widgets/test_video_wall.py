@@ -10,7 +10,8 @@ from PySide6.QtGui import QColor, QDropEvent, QFontMetrics, QImage
 from pytestqt.qtbot import QtBot
 
 from tests.widgets.fakes import FakeFeed
-from widgets.video_wall import CAMERA_MIME, LAYOUTS, SUB_STREAM_BELOW_PX, TILE_MIME, VideoWall, default_layout
+from widgets.video_tile import CAMERA_MIME, TILE_MIME
+from widgets.video_wall import LAYOUTS, SUB_STREAM_BELOW_PX, VideoWall, default_layout
 
 
 def make_wall(qtbot: QtBot, n: int = 8, layout: str | None = None) -> tuple[VideoWall, list[FakeFeed]]:

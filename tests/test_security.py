@@ -123,7 +123,7 @@ THREATS: tuple[Threat, ...] = (
     Threat(
         "Special-category data (ethnicity, health, dependency, vulnerability) on the video wall or "
         "burned into an exported working copy",
-        "widgets/video_wall.py tiles; console/export.py _overlay; video/export.py",
+        "widgets/video_wall.py, video_tile.py, tile_feed.py; console/export.py _overlay; video/export.py",
         (
             "test_security::test_tiles_and_burn_in_are_built_from_camera_facts_only",
             "test_security::test_burned_in_lines_are_camera_time_and_exhibit",
@@ -239,7 +239,7 @@ def test_tiles_and_burn_in_are_built_from_camera_facts_only() -> None:
         "masks",
     }
     assert list(inspect.signature(_overlay).parameters) == ["plan", "tz", "reference"]
-    for path in ("widgets/video_wall.py", "video/export.py"):
+    for path in ("widgets/video_wall.py", "widgets/video_tile.py", "widgets/tile_feed.py", "video/export.py"):
         assert not SENSITIVE_WORDS.search((ROOT / path).read_text()), path
     assert not SENSITIVE_WORDS.search(inspect.getsource(_overlay))
 

@@ -19,17 +19,8 @@ from sqlalchemy.orm import Session
 
 from console.auth import AuthService, LoginError, check_new_password
 from console.operation import mask_json
-from console.operation_file import (
-    ITEM_KEYS,
-    OPERATION_KEYS,
-    CameraSpec,
-    FieldProblems,
-    Known,
-    MaskSpec,
-    OperationSpec,
-    check_item,
-    mask_points,
-)
+from console.operation_checks import ITEM_KEYS, OPERATION_KEYS, FieldProblems, Known, check_item
+from console.operation_spec import CameraSpec, MaskSpec, OperationSpec, mask_points
 from console.record import ActionContext, EntryDraft, RecordService
 from console.types import Actor, SetupDone, SetupRow, SetupState
 from storage.db import Database

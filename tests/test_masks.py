@@ -21,7 +21,7 @@ from sqlalchemy import select
 from console.access import PermissionDenied
 from console.demo import demo_spec, system_actor
 from console.masks import MaskError, MaskService
-from console.operation_file import CameraSpec, MaskSpec
+from console.operation_spec import CameraSpec, MaskSpec
 from console.services import Services
 from console.verify import verify
 from storage.models import MaskLift, RecordEntry, Sighting

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from console.demo import demo_spec, system_actor
 from console.footage import FootageIndex
-from console.operation_file import CameraSpec
+from console.operation_spec import CameraSpec
 from console.recording import RecordingService
 from console.services import Services
 from console.verify import verify

@@ -10,6 +10,7 @@ camera, local date-time with its UTC offset and exhibit reference), ``stills/`` 
 stored stills), ``record-extract.jsonl`` (the range's record entries with their hashes),
 ``manifest.json``, ``SHA256SUMS`` (``sha256sum -c``), ``README.txt`` and ``exhibit-sheet.pdf``
 (the printable sheet carrying the manifest's hash and the handling log).
+The package's file names, times and manifest parts are in `console.exhibit_package`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from importlib import metadata
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +32,26 @@ from sqlalchemy import select
 
 from console.access import require
 from console.chain import canonical_json
+from console.exhibit_package import (
+    CHECKSUMS,
+    FORMAT,
+    MANIFEST,
+    README,
+    SHEET,
+    ExportError,
+    burned_in_time,
+    check_reference,
+    folder_name,
+    footage_gaps,
+    local_iso,
+    part_entry,
+    privacy_words,
+    readme_text,
+    sha256_lines,
+    software_version,
+    time_span,
+    utc_iso,
+)
 from console.footage import database_clock_offset_ms, overlapping_segments
 from console.operation import mask_polygon
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
@@ -49,27 +68,14 @@ from storage.models import (
     RecordingSegment,
     Sighting,
 )
-from video.export import ClipPart, ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
+from video.export import ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
 from video.recorder import file_sha256
 
 log = logging.getLogger("sentinel.export")
 
-MANIFEST = "manifest.json"
-CHECKSUMS = "SHA256SUMS"
-SHEET = "exhibit-sheet.pdf"
-README = "README.txt"
-FORMAT = "sentinel-exhibit/1"
 MAX_RANGE = timedelta(hours=24)
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}")
-# Names Windows keeps for devices, with or without an extension ("NUL.txt" is the device too):
-# a package may be copied to a Windows machine for court, where such a folder cannot be opened.
-_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Share of each camera's export time: the master is a copy, the working copy an encode.
 MASTER_SHARE = 0.1
-
-
-class ExportError(ValueError):
-    """The export cannot be made as asked (said in one sentence for the operator)."""
 
 
 @dataclass(frozen=True)
@@ -116,80 +122,6 @@ class _Job:
     reference: str
     folder: Path
     tz: ZoneInfo
-
-
-def local_iso(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).isoformat(timespec="milliseconds")
-
-
-def utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def burned_in_time(moment: datetime, tz: ZoneInfo) -> str:
-    """``25/10/2026 01:30:12.4 +01:00 BST``: the offset makes the repeated hour unambiguous."""
-    local = moment.astimezone(tz)
-    offset = local.strftime("%z")
-    return f"{local:%d/%m/%Y %H:%M:%S}.{local.microsecond // 100_000} {offset[:3]}:{offset[3:]} {local.tzname()}"
-
-
-def parse_time(text: str, tz: ZoneInfo) -> datetime:
-    """An ISO date-time from an operator. Without an offset it is local time in ``tz``; a local
-    time that happens twice (clocks going back) or never (clocks going forward) is refused."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        example = "2026-11-30T23:15 or 2026-11-30T23:15:00+00:00"
-        raise ExportError(f"{text!r} is not a date-time such as {example}") from None
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
-            raise ExportError(f"{text} does not exist in {tz.key} (the clocks go forward then); give another time")
-        early, late = (_offset_words(x) for x in (first, second))
-        raise ExportError(
-            f"{text} happens twice in {tz.key} (the clocks go back): add {early} for the first time "
-            f"or {late} for the second, e.g. {text}{early}"
-        )
-    return first.astimezone(UTC)
-
-
-def _offset_words(moment: datetime) -> str:
-    digits = moment.strftime("%z")
-    return f"{digits[:3]}:{digits[3:]}"
-
-
-def check_reference(reference: str) -> str:
-    """The exhibit reference as it is recorded, or ExportError saying why it cannot be one."""
-    ref = reference.strip()
-    if not _REFERENCE.fullmatch(ref):
-        raise ExportError(
-            "An exhibit reference is 1 to 40 letters, digits and / _ . - (starting with a letter or digit), "
-            f"not {reference!r}"
-        )
-    if _WINDOWS_RESERVED.fullmatch(folder_name(ref)):
-        raise ExportError(f"{ref} is a name Windows keeps for a device; choose another exhibit reference")
-    if ref.endswith("."):
-        # Windows drops a trailing dot, so "AB/1." would open the folder of "AB/1".
-        raise ExportError("An exhibit reference cannot end with a dot")
-    return ref
-
-
-def folder_name(reference: str) -> str:
-    """The package folder's name for a checked reference: one path component (no / in it)."""
-    return reference.replace("/", "_")
-
-
-def software_version() -> str:
-    try:
-        return metadata.version("sentinel-console")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def sha256_lines(folder: Path, names: Sequence[str]) -> str:
-    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in names)
 
 
 class ExportService:
@@ -322,7 +254,7 @@ class ExportService:
             self._check_sources(plan)
             files = [SegmentFile(self.recordings / x.path, x.starts_at, x.ends_at) for x in plan.segments]
             runs = continuous_runs(files)
-            gaps += _gaps(plan, runs, request.start, request.end)
+            gaps += footage_gaps(plan.key, runs, request.start, request.end)
             part_share = share / max(1, len(runs))
             for number, run in enumerate(runs, start=1):
                 stem = f"{plan.key}_part{number}" if len(runs) > 1 else plan.key
@@ -352,14 +284,14 @@ class ExportService:
                     cancelled,
                     masks=[polygon for _, polygon in plan.masks],
                 )
-                plan.parts.append(_part(master, working, folder, tz))
+                plan.parts.append(part_entry(master, working, folder, tz))
         stills = self._copy_stills(plans, request, folder)
         say(0.98, "the record extract and the manifest")
         self._record_extract(job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
         head = self._record.head()
         manifest = self._manifest(job, gaps, stills, head, started)
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (folder / README).write_text(_readme(reference), encoding="utf-8")
+        (folder / README).write_text(readme_text(reference), encoding="utf-8")
         listed = [*sorted(manifest["files"]), MANIFEST]
         (folder / CHECKSUMS).write_text(sha256_lines(folder, listed), encoding="utf-8")
         manifest["_gaps"] = [{"camera": g["camera"], "from_dt": g["from_dt"], "to_dt": g["to_dt"]} for g in gaps]
@@ -491,8 +423,8 @@ class ExportService:
             "reason": request.reason.strip(),
             "created_at_utc": utc_iso(started),
             "created_at_local": local_iso(started, tz),
-            "requested": _span(request.start, request.end, tz),
-            "actual": _span(actual_start, actual_end, tz),
+            "requested": time_span(request.start, request.end, tz),
+            "actual": time_span(actual_start, actual_end, tz),
             "cameras": [
                 {
                     "key": p.key,
@@ -525,7 +457,7 @@ class ExportService:
                 "database": "PostgreSQL server clock" if offset is not None else "embedded SQLite: the console's clock",
                 "recorders": self._recorder_clocks(plans, actor.console_id),
             },
-            "privacy_masks": _privacy_words(plans),
+            "privacy_masks": privacy_words({p.key: p.masks for p in plans}),
             "files": files,
             "software": {
                 "name": "sentinel-console",
@@ -619,19 +551,6 @@ class ExportService:
         return self._record.perform(actor, "evidence.export", write, operation_id=op.id)
 
 
-def _privacy_words(plans: list[_CameraPlan]) -> dict[str, Any]:
-    """What the manifest says about privacy masks: which exist, and where they are applied."""
-    masked = {p.key: [{"name": name, "points": [list(x) for x in polygon]} for name, polygon in p.masks] for p in plans}
-    if not any(masked.values()):
-        return {"configured": False, "words": "no privacy masks configured on these cameras"}
-    return {
-        "configured": True,
-        "words": "Privacy masks exist on this footage. The working copies have them blacked out; the "
-        "masters are the cameras' original recorded stream, unmasked, as recorded.",
-        "cameras": {key: masks for key, masks in masked.items() if masks},
-    }
-
-
 def _stage(say: Callable[[float, str], None], base: float, width: float, words: str) -> Callable[[float], None]:
     """Progress of one step, as a share of the whole export."""
     return lambda fraction: say(base + width * fraction, words)
@@ -644,65 +563,3 @@ def _overlay(plan: _CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datet
         return [f"{plan.name}{where}", burned_in_time(moment, tz), f"Exhibit {reference}"]
 
     return lines
-
-
-def _span(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
-    return {
-        "start_utc": utc_iso(start),
-        "end_utc": utc_iso(end),
-        "start_local": local_iso(start, tz),
-        "end_local": local_iso(end, tz),
-    }
-
-
-def _part(master: ClipPart, working: ClipPart, folder: Path, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "master": str(master.path.relative_to(folder)),
-        "working_copy": str(working.path.relative_to(folder)),
-        **{f"master_{k}": v for k, v in _span(master.starts_at, master.ends_at, tz).items()},
-        **{f"working_{k}": v for k, v in _span(working.starts_at, working.ends_at, tz).items()},
-        "master_packets": master.packets,
-        "working_frames": working.frames,
-        "_start": master.starts_at.isoformat(),
-        "_end": master.ends_at.isoformat(),
-    }
-
-
-def _gaps(plan: _CameraPlan, runs: list[list[SegmentFile]], start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Stretches of the requested range with no footage of the camera."""
-    found: list[tuple[datetime, datetime]] = []
-    cursor = start
-    for run in runs:
-        if run[0].starts_at > cursor + timedelta(seconds=0.5):
-            found.append((cursor, run[0].starts_at))
-        cursor = max(cursor, run[-1].ends_at)
-    if cursor < end - timedelta(seconds=0.5):
-        found.append((cursor, end))
-    return [
-        {"camera": plan.key, "from_utc": utc_iso(a), "to_utc": utc_iso(b), "from_dt": a, "to_dt": b} for a, b in found
-    ]
-
-
-def _readme(reference: str) -> str:
-    return f"""Exhibit {reference}: evidence package made by Sentinel Console
-==============================================================
-
-What is here
-  master/              the camera's recorded stream, copied packet for packet (never re-encoded)
-  working/             a viewing copy (H.264 MP4) with camera, date-time (with UTC offset) and
-                       exhibit reference burned in; not the evidence itself
-  stills/              the stills taken when controllers tagged sightings in the range
-  record-extract.jsonl the operation record's entries for the range, each with its hash and the
-                       hash of the entry before it
-  manifest.json        what was exported, by whom, why, the time spans, and the SHA-256 of every file
-  SHA256SUMS           checksums of every file above and of manifest.json
-  exhibit-sheet.pdf    the printable exhibit sheet with the manifest's SHA-256 and the handling log
-
-How to check it without the console
-  In this folder run:    sha256sum -c SHA256SUMS
-  Every line must say OK. Then compare the SHA-256 of manifest.json
-  (sha256sum manifest.json) with the one printed on the exhibit sheet and held in the
-  operation record (entry kind evidence.exported).
-
-With the console:        sentinel-console export verify <this folder>
-"""

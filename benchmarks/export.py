@@ -84,7 +84,7 @@ def index_clip(services: Any, clip: Path, start: datetime, seconds: float) -> tu
 
 
 def measure_export(clip: Path, minutes: float, work: Path) -> dict[str, Any]:
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
     from console.services import build_services
     from console.settings import Settings
     from video.export import SegmentFile, continuous_runs, write_master, write_working_copy

@@ -312,7 +312,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
     from console.exhibit_package import parse_time
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
 
     with opened(settings) as services:
         actor = operator(services, args.operator, settings)

@@ -10,7 +10,8 @@ camera, local date-time with its UTC offset and exhibit reference), ``stills/`` 
 stored stills), ``record-extract.jsonl`` (the range's record entries with their hashes),
 ``manifest.json``, ``SHA256SUMS`` (``sha256sum -c``), ``README.txt`` and ``exhibit-sheet.pdf``
 (the printable sheet carrying the manifest's hash and the handling log).
-The package's file names, times and manifest parts are in `console.exhibit_package`.
+The package's file names, times and manifest parts are in `console.exhibit_package`; the
+request, the job under way and the manifest read from the database in `console.export_job`.
 """
 
 from __future__ import annotations
@@ -21,20 +22,18 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import av
 from sqlalchemy import select
 
 from console.access import require
 from console.chain import canonical_json
 from console.exhibit_package import (
     CHECKSUMS,
-    FORMAT,
     MANIFEST,
     README,
     SHEET,
@@ -43,19 +42,16 @@ from console.exhibit_package import (
     check_reference,
     folder_name,
     footage_gaps,
-    local_iso,
     part_entry,
-    privacy_words,
     readme_text,
     sha256_lines,
-    software_version,
-    time_span,
     utc_iso,
 )
-from console.footage import database_clock_offset_ms, overlapping_segments
+from console.export_job import CameraPlan, ExportJob, ExportRequest, build_manifest, write_record_extract
+from console.footage import overlapping_segments
 from console.operation import mask_polygon
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
-from console.types import ActionResult, Actor, ChainHead
+from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import (
     Camera,
@@ -64,8 +60,6 @@ from storage.models import (
     Exhibit,
     Location,
     Operation,
-    RecordEntry,
-    RecordingSegment,
     Sighting,
 )
 from video.export import ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
@@ -79,17 +73,6 @@ MASTER_SHARE = 0.1
 
 
 @dataclass(frozen=True)
-class ExportRequest:
-    camera_keys: tuple[str, ...]
-    start: datetime
-    end: datetime
-    exhibit_reference: str
-    reason: str
-    out_dir: Path
-    operation: str | None = None
-
-
-@dataclass(frozen=True)
 class ExportResult:
     folder: Path
     manifest_sha256: str
@@ -100,30 +83,6 @@ class ExportResult:
     gaps: tuple[tuple[str, datetime, datetime], ...] = ()
 
 
-@dataclass
-class _CameraPlan:
-    id: int
-    key: str
-    name: str
-    location: str
-    segments: list[RecordingSegment] = field(default_factory=list)
-    parts: list[dict[str, Any]] = field(default_factory=list)
-    masks: list[tuple[str, tuple[tuple[float, float], ...]]] = field(default_factory=list)  # (name, polygon)
-
-
-@dataclass
-class _Job:
-    """One export under way: who, what, where it is being written."""
-
-    actor: Actor
-    op: Operation
-    plans: list[_CameraPlan]
-    request: ExportRequest
-    reference: str
-    folder: Path
-    tz: ZoneInfo
-
-
 class ExportService:
     def __init__(self, db: Database, record: RecordService, recordings: Path) -> None:
         self._db = db
@@ -131,7 +90,7 @@ class ExportService:
         self.recordings = recordings
 
     # --- what there is to export -----------------------------------------------------------------
-    def _plan(self, request: ExportRequest) -> tuple[Operation, list[_CameraPlan]]:
+    def _plan(self, request: ExportRequest) -> tuple[Operation, list[CameraPlan]]:
         if request.end <= request.start:
             raise ExportError("The end of the range must come after its start")
         if request.end - request.start > MAX_RANGE:
@@ -147,7 +106,7 @@ class ExportService:
             op = s.scalars(query.order_by(Operation.id)).first()
             if op is None:
                 raise ExportError(f"No operation {request.operation!r}")
-            plans: list[_CameraPlan] = []
+            plans: list[CameraPlan] = []
             for key in dict.fromkeys(request.camera_keys):
                 row = s.execute(
                     select(Camera, Location)
@@ -170,7 +129,7 @@ class ExportService:
                         select(CameraMask).filter_by(camera_id=cam.id).order_by(CameraMask.position, CameraMask.id)
                     )
                 ]
-                plans.append(_CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs), masks=masks))
+                plans.append(CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs), masks=masks))
             if not any(p.segments for p in plans):
                 raise ExportError("No recorded footage of the chosen cameras in that range")
             return op, plans
@@ -198,7 +157,7 @@ class ExportService:
         tz = ZoneInfo(op.timezone)
         say = progress or (lambda _f, _w: None)
         try:
-            job = _Job(actor, op, plans, request, reference, partial, tz)
+            job = ExportJob(actor, op, plans, request, reference, partial, tz)
             manifest = self._build(job, say, cancelled)
             manifest_sha = file_sha256(partial / MANIFEST)
             self._sheet(partial, manifest, manifest_sha, [])
@@ -241,7 +200,7 @@ class ExportService:
                 log.error("could not mark %s as failed either: %s", partial, marking)
 
     def _build(
-        self, job: _Job, say: Callable[[float, str], None], cancelled: Callable[[], bool] | None
+        self, job: ExportJob, say: Callable[[float, str], None], cancelled: Callable[[], bool] | None
     ) -> dict[str, Any]:
         plans, request, folder, tz, reference = job.plans, job.request, job.folder, job.tz, job.reference
         started = utc_now()
@@ -287,9 +246,9 @@ class ExportService:
                 plan.parts.append(part_entry(master, working, folder, tz))
         stills = self._copy_stills(plans, request, folder)
         say(0.98, "the record extract and the manifest")
-        self._record_extract(job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
+        write_record_extract(self._db, job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
         head = self._record.head()
-        manifest = self._manifest(job, gaps, stills, head, started)
+        manifest = build_manifest(self._db, job, gaps, stills, head, started)
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (folder / README).write_text(readme_text(reference), encoding="utf-8")
         listed = [*sorted(manifest["files"]), MANIFEST]
@@ -298,7 +257,7 @@ class ExportService:
         say(1.0, "done")
         return manifest
 
-    def _check_sources(self, plan: _CameraPlan) -> None:
+    def _check_sources(self, plan: CameraPlan) -> None:
         """The segments must still be what was recorded: their hashes as taken at closing."""
         for seg in plan.segments:
             path = self.recordings / seg.path
@@ -310,7 +269,7 @@ class ExportService:
                     "it cannot be exported as evidence"
                 )
 
-    def _copy_stills(self, plans: list[_CameraPlan], request: ExportRequest, folder: Path) -> list[dict[str, Any]]:
+    def _copy_stills(self, plans: list[CameraPlan], request: ExportRequest, folder: Path) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         with self._db.read() as s:
             rows = s.scalars(
@@ -349,130 +308,12 @@ class ExportService:
                     )
         return found
 
-    def _record_extract(self, operation_id: int, request: ExportRequest, folder: Path, sightings: list[int]) -> None:
-        """Entries of the range, and every entry about a sighting in it (tagged and corrected
-        later: their event time is when the controller acted, not the frame's)."""
-        about = (RecordEntry.ref_type == "sighting") & RecordEntry.ref_id.in_([str(i) for i in sightings])
-        in_range = (RecordEntry.event_time >= request.start) & (RecordEntry.event_time < request.end)
-        with self._db.read() as s, (folder / "record-extract.jsonl").open("w", encoding="utf-8") as out:
-            entries = s.scalars(
-                select(RecordEntry)
-                .where(RecordEntry.operation_id == operation_id, in_range | about)
-                .order_by(RecordEntry.seq)
-            )
-            for e in entries:
-                out.write(
-                    canonical_json(
-                        {
-                            "seq": e.seq,
-                            "event_time": e.event_time,
-                            "append_time": e.append_time,
-                            "operator": e.operator,
-                            "console_id": e.console_id,
-                            "kind": e.kind,
-                            "ref_type": e.ref_type,
-                            "ref_id": e.ref_id,
-                            "text": e.text,
-                            "rows_digest": e.rows_digest,
-                            "prev_hash": e.prev_hash,
-                            "hash": e.hash,
-                        }
-                    )
-                    + "\n"
-                )
-
-    def _recorder_clocks(self, plans: list[_CameraPlan], console_id: str) -> dict[str, Any]:
-        recorders = sorted({seg.recorder for p in plans for seg in p.segments})
-        clocks: dict[str, Any] = {}
-        with self._db.read() as s:
-            for name in recorders:
-                if name == console_id:
-                    clocks[name] = "this console"
-                    continue
-                payload = s.scalar(
-                    select(RecordEntry.payload)
-                    .where(RecordEntry.kind == "recording.started", RecordEntry.console_id == name)
-                    .order_by(RecordEntry.seq.desc())
-                    .limit(1)
-                )
-                offset = json.loads(payload).get("recorder_minus_database_ms") if payload else None
-                clocks[name] = {"recorder_minus_database_ms": offset} if offset is not None else "unknown"
-        return clocks
-
-    def _manifest(
-        self, job: _Job, gaps: list[dict[str, Any]], stills: list[dict[str, Any]], head: ChainHead, started: datetime
-    ) -> dict[str, Any]:
-        actor, op, plans, request, folder, tz = job.actor, job.op, job.plans, job.request, job.folder, job.tz
-        parts = [part for p in plans for part in p.parts]
-        if not parts:
-            raise ExportError("No frames of the chosen cameras fall in that range")
-        actual_start = min(datetime.fromisoformat(x["_start"]) for x in parts)
-        actual_end = max(datetime.fromisoformat(x["_end"]) for x in parts)
-        files = {
-            str(path.relative_to(folder)): file_sha256(path)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name not in (MANIFEST, CHECKSUMS, SHEET, README)
-        }
-        offset = database_clock_offset_ms(self._db)
-        return {
-            "format": FORMAT,
-            "exhibit_reference": job.reference,
-            "operation": {"name": op.name, "title": op.title, "timezone": op.timezone},
-            "operator": {"login": actor.login, "name": actor.display_name, "role": actor.role},
-            "console": actor.console_id,
-            "reason": request.reason.strip(),
-            "created_at_utc": utc_iso(started),
-            "created_at_local": local_iso(started, tz),
-            "requested": time_span(request.start, request.end, tz),
-            "actual": time_span(actual_start, actual_end, tz),
-            "cameras": [
-                {
-                    "key": p.key,
-                    "name": p.name,
-                    "location": p.location,
-                    "parts": [{k: v for k, v in part.items() if not k.startswith("_")} for part in p.parts],
-                    "source_segments": [
-                        {
-                            "path": x.path,
-                            "sha256": x.sha256,
-                            "starts_at_utc": utc_iso(x.starts_at),
-                            "ends_at_utc": utc_iso(x.ends_at),
-                            "recorder": x.recorder,
-                        }
-                        for x in p.segments
-                    ],
-                    "gaps": [
-                        {k: v for k, v in g.items() if not k.endswith("_dt") and k != "camera"}
-                        for g in gaps
-                        if g["camera"] == p.key
-                    ],
-                }
-                for p in plans
-            ],
-            "stills": stills,
-            "record_extract": "record-extract.jsonl",
-            "record_head": {"entries": head.count, "hash": head.hash},
-            "clocks": {
-                "console_minus_database_ms": None if offset is None else -offset,
-                "database": "PostgreSQL server clock" if offset is not None else "embedded SQLite: the console's clock",
-                "recorders": self._recorder_clocks(plans, actor.console_id),
-            },
-            "privacy_masks": privacy_words({p.key: p.masks for p in plans}),
-            "files": files,
-            "software": {
-                "name": "sentinel-console",
-                "version": software_version(),
-                "pyav": av.__version__,
-                "ffmpeg": ".".join(str(x) for x in av.library_versions.get("libavformat", ())),
-            },
-        }
-
     def _sheet(self, folder: Path, manifest: dict[str, Any], manifest_sha: str, handovers: list[Any]) -> None:
         from widgets.exhibit_sheet import render_exhibit_sheet, sheet_from_manifest
 
         render_exhibit_sheet(folder / SHEET, sheet_from_manifest(manifest, manifest_sha, handovers))
 
-    def _record_export(self, job: _Job, manifest: dict[str, Any], manifest_sha: str) -> ActionResult:
+    def _record_export(self, job: ExportJob, manifest: dict[str, Any], manifest_sha: str) -> ActionResult:
         actor, op, plans, request, reference, folder = (
             job.actor,
             job.op,
@@ -556,7 +397,7 @@ def _stage(say: Callable[[float, str], None], base: float, width: float, words: 
     return lambda fraction: say(base + width * fraction, words)
 
 
-def _overlay(plan: _CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datetime], list[str]]:
+def _overlay(plan: CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datetime], list[str]]:
     where = f" - {plan.location}" if plan.location and plan.location != plan.name else ""
 
     def lines(moment: datetime) -> list[str]:

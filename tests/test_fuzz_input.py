@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from console.demo import system_actor
 from console.exhibit_package import ExportError, check_reference, folder_name
-from console.export import ExportRequest
+from console.export_job import ExportRequest
 from console.operation_checks import MAX_LENGTHS, redact_url, split_credentials, url_problem
 from console.operation_file import OperationFileError, _toml_value, parse_operation
 from console.services import Services

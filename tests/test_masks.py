@@ -234,7 +234,7 @@ def shrink(polygon: tuple[tuple[float, float], ...], by: float = 0.02) -> tuple[
 
 # --- export: working copy masked, master original --------------------------------------------------------
 def test_the_working_copy_is_masked_and_the_master_is_the_original(services: Services, test_clip: Path) -> None:
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
 
     spec = dataclasses.replace(
         demo_spec(date.today()),

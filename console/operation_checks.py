@@ -166,6 +166,8 @@ class _Lines:
 
 
 class Reader:
+    """Reads the tables of an operation file into specs, keeping each problem with its line."""
+
     def __init__(self, text: str) -> None:
         self.lines = _Lines(text)
         self.problems: list[str] = []

@@ -65,7 +65,7 @@ def process_cpu() -> float:
 def index_clip(services: Any, clip: Path, start: datetime, seconds: float) -> tuple[int, list[Any]]:
     """The clip as 60 s recording segments of camera cam1 from ``start``, indexed."""
     from console.demo import demo_spec, system_actor
-    from console.operation_file import CameraSpec
+    from console.operation_spec import CameraSpec
     from video.recorder import SegmentClosed, segments_from_clip
 
     camera = CameraSpec("cam1", "Canal Street east", "file", str(clip))
@@ -84,7 +84,7 @@ def index_clip(services: Any, clip: Path, start: datetime, seconds: float) -> tu
 
 
 def measure_export(clip: Path, minutes: float, work: Path) -> dict[str, Any]:
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
     from console.services import build_services
     from console.settings import Settings
     from video.export import SegmentFile, continuous_runs, write_master, write_working_copy

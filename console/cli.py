@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from console.access import PermissionDenied
 from console.anchors import AnchorError, AnchorFile
 from console.community import CommunityError
-from console.export import ExportError
+from console.exhibit_package import ExportError
 from console.letters import LetterError
 from console.operation import UnknownOperation
 from console.operation_file import OperationFileError, parse_operation, render_operation
@@ -311,7 +311,8 @@ def _recorder(args: argparse.Namespace, settings: Settings) -> int:
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
-    from console.export import ExportRequest, parse_time
+    from console.exhibit_package import parse_time
+    from console.export_job import ExportRequest
 
     with opened(settings) as services:
         actor = operator(services, args.operator, settings)
@@ -381,7 +382,7 @@ def _handover(args: argparse.Namespace, settings: Settings) -> int:
 def _evidence_hold(args: argparse.Namespace, settings: Settings) -> int:
     from zoneinfo import ZoneInfo
 
-    from console.export import parse_time
+    from console.exhibit_package import parse_time
 
     with opened(settings) as services:
         actor = operator(services, args.operator, settings)

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from console.cameras import prepare_demo_clips
 from console.dispatch_rules import OutcomeDraft
-from console.export import ExportRequest
-from console.operation_file import OperationSpec, parse_operation
+from console.export_job import ExportRequest
+from console.operation_file import parse_operation
+from console.operation_spec import OperationSpec
 from console.services import Services
 from console.sightings import NewSubject, SightingSaved, TagDraft, VehicleDraft
 from console.types import ActionResult, Actor

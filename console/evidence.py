@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from console.export import CHECKSUMS, MANIFEST, SHEET, ExportError, utc_iso
+from console.exhibit_package import CHECKSUMS, MANIFEST, SHEET, ExportError, utc_iso
 from console.record import ActionContext, EntryDraft, RecordService
 from console.types import ActionResult, Actor
 from storage.db import Database

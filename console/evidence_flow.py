@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QObject, Signal
 
 from console.access import PermissionDenied
-from console.export import ExportError, ExportRequest, ExportResult
+from console.exhibit_package import ExportError
+from console.export import ExportResult
+from console.export_job import ExportRequest
 from console.footage_flow import AtConsole, FootageFlow
 from video.export import ExportCancelled, ExportMediaError
 from widgets.export_dialog import ExportChoice, ExportDialog

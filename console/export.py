@@ -10,6 +10,8 @@ camera, local date-time with its UTC offset and exhibit reference), ``stills/`` 
 stored stills), ``record-extract.jsonl`` (the range's record entries with their hashes),
 ``manifest.json``, ``SHA256SUMS`` (``sha256sum -c``), ``README.txt`` and ``exhibit-sheet.pdf``
 (the printable sheet carrying the manifest's hash and the handling log).
+The package's file names, times and manifest parts are in `console.exhibit_package`; the
+request, the job under way and the manifest read from the database in `console.export_job`.
 """
 
 from __future__ import annotations
@@ -17,26 +19,39 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from importlib import metadata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import av
 from sqlalchemy import select
 
 from console.access import require
 from console.chain import canonical_json
-from console.footage import database_clock_offset_ms, overlapping_segments
+from console.exhibit_package import (
+    CHECKSUMS,
+    MANIFEST,
+    README,
+    SHEET,
+    ExportError,
+    burned_in_time,
+    check_reference,
+    folder_name,
+    footage_gaps,
+    part_entry,
+    readme_text,
+    sha256_lines,
+    utc_iso,
+)
+from console.export_job import CameraPlan, ExportJob, ExportRequest, build_manifest, write_record_extract
+from console.footage import overlapping_segments
 from console.operation import mask_polygon
 from console.record import ActionContext, EntryDraft, RecordService, utc_now
-from console.types import ActionResult, Actor, ChainHead
+from console.types import ActionResult, Actor
 from storage.db import Database
 from storage.models import (
     Camera,
@@ -45,42 +60,16 @@ from storage.models import (
     Exhibit,
     Location,
     Operation,
-    RecordEntry,
-    RecordingSegment,
     Sighting,
 )
-from video.export import ClipPart, ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
+from video.export import ExportCancelled, SegmentFile, continuous_runs, write_master, write_working_copy
 from video.recorder import file_sha256
 
 log = logging.getLogger("sentinel.export")
 
-MANIFEST = "manifest.json"
-CHECKSUMS = "SHA256SUMS"
-SHEET = "exhibit-sheet.pdf"
-README = "README.txt"
-FORMAT = "sentinel-exhibit/1"
 MAX_RANGE = timedelta(hours=24)
-_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.-]{0,39}")
-# Names Windows keeps for devices, with or without an extension ("NUL.txt" is the device too):
-# a package may be copied to a Windows machine for court, where such a folder cannot be opened.
-_WINDOWS_RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
 # Share of each camera's export time: the master is a copy, the working copy an encode.
 MASTER_SHARE = 0.1
-
-
-class ExportError(ValueError):
-    """The export cannot be made as asked (said in one sentence for the operator)."""
-
-
-@dataclass(frozen=True)
-class ExportRequest:
-    camera_keys: tuple[str, ...]
-    start: datetime
-    end: datetime
-    exhibit_reference: str
-    reason: str
-    out_dir: Path
-    operation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,104 +83,6 @@ class ExportResult:
     gaps: tuple[tuple[str, datetime, datetime], ...] = ()
 
 
-@dataclass
-class _CameraPlan:
-    id: int
-    key: str
-    name: str
-    location: str
-    segments: list[RecordingSegment] = field(default_factory=list)
-    parts: list[dict[str, Any]] = field(default_factory=list)
-    masks: list[tuple[str, tuple[tuple[float, float], ...]]] = field(default_factory=list)  # (name, polygon)
-
-
-@dataclass
-class _Job:
-    """One export under way: who, what, where it is being written."""
-
-    actor: Actor
-    op: Operation
-    plans: list[_CameraPlan]
-    request: ExportRequest
-    reference: str
-    folder: Path
-    tz: ZoneInfo
-
-
-def local_iso(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).isoformat(timespec="milliseconds")
-
-
-def utc_iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def burned_in_time(moment: datetime, tz: ZoneInfo) -> str:
-    """``25/10/2026 01:30:12.4 +01:00 BST``: the offset makes the repeated hour unambiguous."""
-    local = moment.astimezone(tz)
-    offset = local.strftime("%z")
-    return f"{local:%d/%m/%Y %H:%M:%S}.{local.microsecond // 100_000} {offset[:3]}:{offset[3:]} {local.tzname()}"
-
-
-def parse_time(text: str, tz: ZoneInfo) -> datetime:
-    """An ISO date-time from an operator. Without an offset it is local time in ``tz``; a local
-    time that happens twice (clocks going back) or never (clocks going forward) is refused."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        example = "2026-11-30T23:15 or 2026-11-30T23:15:00+00:00"
-        raise ExportError(f"{text!r} is not a date-time such as {example}") from None
-    if moment.tzinfo is not None:
-        return moment.astimezone(UTC)
-    first, second = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
-            raise ExportError(f"{text} does not exist in {tz.key} (the clocks go forward then); give another time")
-        early, late = (_offset_words(x) for x in (first, second))
-        raise ExportError(
-            f"{text} happens twice in {tz.key} (the clocks go back): add {early} for the first time "
-            f"or {late} for the second, e.g. {text}{early}"
-        )
-    return first.astimezone(UTC)
-
-
-def _offset_words(moment: datetime) -> str:
-    digits = moment.strftime("%z")
-    return f"{digits[:3]}:{digits[3:]}"
-
-
-def check_reference(reference: str) -> str:
-    """The exhibit reference as it is recorded, or ExportError saying why it cannot be one."""
-    ref = reference.strip()
-    if not _REFERENCE.fullmatch(ref):
-        raise ExportError(
-            "An exhibit reference is 1 to 40 letters, digits and / _ . - (starting with a letter or digit), "
-            f"not {reference!r}"
-        )
-    if _WINDOWS_RESERVED.fullmatch(folder_name(ref)):
-        raise ExportError(f"{ref} is a name Windows keeps for a device; choose another exhibit reference")
-    if ref.endswith("."):
-        # Windows drops a trailing dot, so "AB/1." would open the folder of "AB/1".
-        raise ExportError("An exhibit reference cannot end with a dot")
-    return ref
-
-
-def folder_name(reference: str) -> str:
-    """The package folder's name for a checked reference: one path component (no / in it)."""
-    return reference.replace("/", "_")
-
-
-def software_version() -> str:
-    try:
-        return metadata.version("sentinel-console")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def sha256_lines(folder: Path, names: Sequence[str]) -> str:
-    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in names)
-
-
 class ExportService:
     def __init__(self, db: Database, record: RecordService, recordings: Path) -> None:
         self._db = db
@@ -199,7 +90,7 @@ class ExportService:
         self.recordings = recordings
 
     # --- what there is to export -----------------------------------------------------------------
-    def _plan(self, request: ExportRequest) -> tuple[Operation, list[_CameraPlan]]:
+    def _plan(self, request: ExportRequest) -> tuple[Operation, list[CameraPlan]]:
         if request.end <= request.start:
             raise ExportError("The end of the range must come after its start")
         if request.end - request.start > MAX_RANGE:
@@ -215,7 +106,7 @@ class ExportService:
             op = s.scalars(query.order_by(Operation.id)).first()
             if op is None:
                 raise ExportError(f"No operation {request.operation!r}")
-            plans: list[_CameraPlan] = []
+            plans: list[CameraPlan] = []
             for key in dict.fromkeys(request.camera_keys):
                 row = s.execute(
                     select(Camera, Location)
@@ -238,7 +129,7 @@ class ExportService:
                         select(CameraMask).filter_by(camera_id=cam.id).order_by(CameraMask.position, CameraMask.id)
                     )
                 ]
-                plans.append(_CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs), masks=masks))
+                plans.append(CameraPlan(cam.id, cam.key, cam.name, loc.name if loc else "", list(segs), masks=masks))
             if not any(p.segments for p in plans):
                 raise ExportError("No recorded footage of the chosen cameras in that range")
             return op, plans
@@ -266,7 +157,7 @@ class ExportService:
         tz = ZoneInfo(op.timezone)
         say = progress or (lambda _f, _w: None)
         try:
-            job = _Job(actor, op, plans, request, reference, partial, tz)
+            job = ExportJob(actor, op, plans, request, reference, partial, tz)
             manifest = self._build(job, say, cancelled)
             manifest_sha = file_sha256(partial / MANIFEST)
             self._sheet(partial, manifest, manifest_sha, [])
@@ -309,7 +200,7 @@ class ExportService:
                 log.error("could not mark %s as failed either: %s", partial, marking)
 
     def _build(
-        self, job: _Job, say: Callable[[float, str], None], cancelled: Callable[[], bool] | None
+        self, job: ExportJob, say: Callable[[float, str], None], cancelled: Callable[[], bool] | None
     ) -> dict[str, Any]:
         plans, request, folder, tz, reference = job.plans, job.request, job.folder, job.tz, job.reference
         started = utc_now()
@@ -322,7 +213,7 @@ class ExportService:
             self._check_sources(plan)
             files = [SegmentFile(self.recordings / x.path, x.starts_at, x.ends_at) for x in plan.segments]
             runs = continuous_runs(files)
-            gaps += _gaps(plan, runs, request.start, request.end)
+            gaps += footage_gaps(plan.key, runs, request.start, request.end)
             part_share = share / max(1, len(runs))
             for number, run in enumerate(runs, start=1):
                 stem = f"{plan.key}_part{number}" if len(runs) > 1 else plan.key
@@ -352,21 +243,21 @@ class ExportService:
                     cancelled,
                     masks=[polygon for _, polygon in plan.masks],
                 )
-                plan.parts.append(_part(master, working, folder, tz))
+                plan.parts.append(part_entry(master, working, folder, tz))
         stills = self._copy_stills(plans, request, folder)
         say(0.98, "the record extract and the manifest")
-        self._record_extract(job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
+        write_record_extract(self._db, job.op.id, request, folder, sorted({x["sighting"] for x in stills}))
         head = self._record.head()
-        manifest = self._manifest(job, gaps, stills, head, started)
+        manifest = build_manifest(self._db, job, gaps, stills, head, started)
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (folder / README).write_text(_readme(reference), encoding="utf-8")
+        (folder / README).write_text(readme_text(reference), encoding="utf-8")
         listed = [*sorted(manifest["files"]), MANIFEST]
         (folder / CHECKSUMS).write_text(sha256_lines(folder, listed), encoding="utf-8")
         manifest["_gaps"] = [{"camera": g["camera"], "from_dt": g["from_dt"], "to_dt": g["to_dt"]} for g in gaps]
         say(1.0, "done")
         return manifest
 
-    def _check_sources(self, plan: _CameraPlan) -> None:
+    def _check_sources(self, plan: CameraPlan) -> None:
         """The segments must still be what was recorded: their hashes as taken at closing."""
         for seg in plan.segments:
             path = self.recordings / seg.path
@@ -378,7 +269,7 @@ class ExportService:
                     "it cannot be exported as evidence"
                 )
 
-    def _copy_stills(self, plans: list[_CameraPlan], request: ExportRequest, folder: Path) -> list[dict[str, Any]]:
+    def _copy_stills(self, plans: list[CameraPlan], request: ExportRequest, folder: Path) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         with self._db.read() as s:
             rows = s.scalars(
@@ -417,130 +308,12 @@ class ExportService:
                     )
         return found
 
-    def _record_extract(self, operation_id: int, request: ExportRequest, folder: Path, sightings: list[int]) -> None:
-        """Entries of the range, and every entry about a sighting in it (tagged and corrected
-        later: their event time is when the controller acted, not the frame's)."""
-        about = (RecordEntry.ref_type == "sighting") & RecordEntry.ref_id.in_([str(i) for i in sightings])
-        in_range = (RecordEntry.event_time >= request.start) & (RecordEntry.event_time < request.end)
-        with self._db.read() as s, (folder / "record-extract.jsonl").open("w", encoding="utf-8") as out:
-            entries = s.scalars(
-                select(RecordEntry)
-                .where(RecordEntry.operation_id == operation_id, in_range | about)
-                .order_by(RecordEntry.seq)
-            )
-            for e in entries:
-                out.write(
-                    canonical_json(
-                        {
-                            "seq": e.seq,
-                            "event_time": e.event_time,
-                            "append_time": e.append_time,
-                            "operator": e.operator,
-                            "console_id": e.console_id,
-                            "kind": e.kind,
-                            "ref_type": e.ref_type,
-                            "ref_id": e.ref_id,
-                            "text": e.text,
-                            "rows_digest": e.rows_digest,
-                            "prev_hash": e.prev_hash,
-                            "hash": e.hash,
-                        }
-                    )
-                    + "\n"
-                )
-
-    def _recorder_clocks(self, plans: list[_CameraPlan], console_id: str) -> dict[str, Any]:
-        recorders = sorted({seg.recorder for p in plans for seg in p.segments})
-        clocks: dict[str, Any] = {}
-        with self._db.read() as s:
-            for name in recorders:
-                if name == console_id:
-                    clocks[name] = "this console"
-                    continue
-                payload = s.scalar(
-                    select(RecordEntry.payload)
-                    .where(RecordEntry.kind == "recording.started", RecordEntry.console_id == name)
-                    .order_by(RecordEntry.seq.desc())
-                    .limit(1)
-                )
-                offset = json.loads(payload).get("recorder_minus_database_ms") if payload else None
-                clocks[name] = {"recorder_minus_database_ms": offset} if offset is not None else "unknown"
-        return clocks
-
-    def _manifest(
-        self, job: _Job, gaps: list[dict[str, Any]], stills: list[dict[str, Any]], head: ChainHead, started: datetime
-    ) -> dict[str, Any]:
-        actor, op, plans, request, folder, tz = job.actor, job.op, job.plans, job.request, job.folder, job.tz
-        parts = [part for p in plans for part in p.parts]
-        if not parts:
-            raise ExportError("No frames of the chosen cameras fall in that range")
-        actual_start = min(datetime.fromisoformat(x["_start"]) for x in parts)
-        actual_end = max(datetime.fromisoformat(x["_end"]) for x in parts)
-        files = {
-            str(path.relative_to(folder)): file_sha256(path)
-            for path in sorted(folder.rglob("*"))
-            if path.is_file() and path.name not in (MANIFEST, CHECKSUMS, SHEET, README)
-        }
-        offset = database_clock_offset_ms(self._db)
-        return {
-            "format": FORMAT,
-            "exhibit_reference": job.reference,
-            "operation": {"name": op.name, "title": op.title, "timezone": op.timezone},
-            "operator": {"login": actor.login, "name": actor.display_name, "role": actor.role},
-            "console": actor.console_id,
-            "reason": request.reason.strip(),
-            "created_at_utc": utc_iso(started),
-            "created_at_local": local_iso(started, tz),
-            "requested": _span(request.start, request.end, tz),
-            "actual": _span(actual_start, actual_end, tz),
-            "cameras": [
-                {
-                    "key": p.key,
-                    "name": p.name,
-                    "location": p.location,
-                    "parts": [{k: v for k, v in part.items() if not k.startswith("_")} for part in p.parts],
-                    "source_segments": [
-                        {
-                            "path": x.path,
-                            "sha256": x.sha256,
-                            "starts_at_utc": utc_iso(x.starts_at),
-                            "ends_at_utc": utc_iso(x.ends_at),
-                            "recorder": x.recorder,
-                        }
-                        for x in p.segments
-                    ],
-                    "gaps": [
-                        {k: v for k, v in g.items() if not k.endswith("_dt") and k != "camera"}
-                        for g in gaps
-                        if g["camera"] == p.key
-                    ],
-                }
-                for p in plans
-            ],
-            "stills": stills,
-            "record_extract": "record-extract.jsonl",
-            "record_head": {"entries": head.count, "hash": head.hash},
-            "clocks": {
-                "console_minus_database_ms": None if offset is None else -offset,
-                "database": "PostgreSQL server clock" if offset is not None else "embedded SQLite: the console's clock",
-                "recorders": self._recorder_clocks(plans, actor.console_id),
-            },
-            "privacy_masks": _privacy_words(plans),
-            "files": files,
-            "software": {
-                "name": "sentinel-console",
-                "version": software_version(),
-                "pyav": av.__version__,
-                "ffmpeg": ".".join(str(x) for x in av.library_versions.get("libavformat", ())),
-            },
-        }
-
     def _sheet(self, folder: Path, manifest: dict[str, Any], manifest_sha: str, handovers: list[Any]) -> None:
         from widgets.exhibit_sheet import render_exhibit_sheet, sheet_from_manifest
 
         render_exhibit_sheet(folder / SHEET, sheet_from_manifest(manifest, manifest_sha, handovers))
 
-    def _record_export(self, job: _Job, manifest: dict[str, Any], manifest_sha: str) -> ActionResult:
+    def _record_export(self, job: ExportJob, manifest: dict[str, Any], manifest_sha: str) -> ActionResult:
         actor, op, plans, request, reference, folder = (
             job.actor,
             job.op,
@@ -619,90 +392,15 @@ class ExportService:
         return self._record.perform(actor, "evidence.export", write, operation_id=op.id)
 
 
-def _privacy_words(plans: list[_CameraPlan]) -> dict[str, Any]:
-    """What the manifest says about privacy masks: which exist, and where they are applied."""
-    masked = {p.key: [{"name": name, "points": [list(x) for x in polygon]} for name, polygon in p.masks] for p in plans}
-    if not any(masked.values()):
-        return {"configured": False, "words": "no privacy masks configured on these cameras"}
-    return {
-        "configured": True,
-        "words": "Privacy masks exist on this footage. The working copies have them blacked out; the "
-        "masters are the cameras' original recorded stream, unmasked, as recorded.",
-        "cameras": {key: masks for key, masks in masked.items() if masks},
-    }
-
-
 def _stage(say: Callable[[float, str], None], base: float, width: float, words: str) -> Callable[[float], None]:
     """Progress of one step, as a share of the whole export."""
     return lambda fraction: say(base + width * fraction, words)
 
 
-def _overlay(plan: _CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datetime], list[str]]:
+def _overlay(plan: CameraPlan, tz: ZoneInfo, reference: str) -> Callable[[datetime], list[str]]:
     where = f" - {plan.location}" if plan.location and plan.location != plan.name else ""
 
     def lines(moment: datetime) -> list[str]:
         return [f"{plan.name}{where}", burned_in_time(moment, tz), f"Exhibit {reference}"]
 
     return lines
-
-
-def _span(start: datetime, end: datetime, tz: ZoneInfo) -> dict[str, str]:
-    return {
-        "start_utc": utc_iso(start),
-        "end_utc": utc_iso(end),
-        "start_local": local_iso(start, tz),
-        "end_local": local_iso(end, tz),
-    }
-
-
-def _part(master: ClipPart, working: ClipPart, folder: Path, tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "master": str(master.path.relative_to(folder)),
-        "working_copy": str(working.path.relative_to(folder)),
-        **{f"master_{k}": v for k, v in _span(master.starts_at, master.ends_at, tz).items()},
-        **{f"working_{k}": v for k, v in _span(working.starts_at, working.ends_at, tz).items()},
-        "master_packets": master.packets,
-        "working_frames": working.frames,
-        "_start": master.starts_at.isoformat(),
-        "_end": master.ends_at.isoformat(),
-    }
-
-
-def _gaps(plan: _CameraPlan, runs: list[list[SegmentFile]], start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Stretches of the requested range with no footage of the camera."""
-    found: list[tuple[datetime, datetime]] = []
-    cursor = start
-    for run in runs:
-        if run[0].starts_at > cursor + timedelta(seconds=0.5):
-            found.append((cursor, run[0].starts_at))
-        cursor = max(cursor, run[-1].ends_at)
-    if cursor < end - timedelta(seconds=0.5):
-        found.append((cursor, end))
-    return [
-        {"camera": plan.key, "from_utc": utc_iso(a), "to_utc": utc_iso(b), "from_dt": a, "to_dt": b} for a, b in found
-    ]
-
-
-def _readme(reference: str) -> str:
-    return f"""Exhibit {reference}: evidence package made by Sentinel Console
-==============================================================
-
-What is here
-  master/              the camera's recorded stream, copied packet for packet (never re-encoded)
-  working/             a viewing copy (H.264 MP4) with camera, date-time (with UTC offset) and
-                       exhibit reference burned in; not the evidence itself
-  stills/              the stills taken when controllers tagged sightings in the range
-  record-extract.jsonl the operation record's entries for the range, each with its hash and the
-                       hash of the entry before it
-  manifest.json        what was exported, by whom, why, the time spans, and the SHA-256 of every file
-  SHA256SUMS           checksums of every file above and of manifest.json
-  exhibit-sheet.pdf    the printable exhibit sheet with the manifest's SHA-256 and the handling log
-
-How to check it without the console
-  In this folder run:    sha256sum -c SHA256SUMS
-  Every line must say OK. Then compare the SHA-256 of manifest.json
-  (sha256sum manifest.json) with the one printed on the exhibit sheet and held in the
-  operation record (entry kind evidence.exported).
-
-With the console:        sentinel-console export verify <this folder>
-"""

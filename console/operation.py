@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.chain import canonical_json
-from console.operation_file import (
+from console.operation_spec import (
     CameraSpec,
     CategorySpec,
     LocationSpec,

@@ -4,34 +4,26 @@ through the write path, checked by the same rules as the operation file first.
 An item the record refers to (a camera with sightings or footage, a unit with taskings, an
 officer who rode in a shift) is retired, never deleted; an unreferenced one can be deleted.
 Camera passwords are stored apart and never come back out: the screens get words about them.
+What the screens show is read in `console.setup_state`; what refers to an item is found in
+`console.setup_references`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console.auth import AuthService, LoginError, check_new_password
 from console.operation import mask_json
-from console.operation_file import (
-    ITEM_KEYS,
-    OPERATION_KEYS,
-    CameraSpec,
-    FieldProblems,
-    Known,
-    MaskSpec,
-    OperationSpec,
-    check_item,
-    mask_points,
-)
+from console.operation_checks import ITEM_KEYS, OPERATION_KEYS, FieldProblems, Known, check_item
+from console.operation_spec import CameraSpec, MaskSpec, OperationSpec
 from console.record import ActionContext, EntryDraft, RecordService
-from console.types import Actor, SetupDone, SetupRow, SetupState
+from console.setup_references import OWN_ROWS, THING, model_of, named_by_key, references
+from console.setup_state import ITEM_SECTIONS, setup_state
+from console.types import Actor, SetupDone, SetupState
 from storage.db import Database
 from storage.models import (
     Base,
@@ -43,32 +35,12 @@ from storage.models import (
     Officer,
     Operation,
     Operator,
-    OperatorSecret,
     PatrolUnit,
-    RecordEntry,
-    RecordRow,
-    Shift,
-    Sighting,
-    Subject,
     Team,
     Tier,
 )
 
 ACTION = "operation.setup"
-ITEM_SECTIONS = ("tiers", "categories", "locations", "cameras", "masks", "teams", "units", "officers", "operators")
-# What each section's item is called in the record ("setup.camera.added").
-THING = {
-    "operation": "operation",
-    "tiers": "tier",
-    "categories": "category",
-    "locations": "location",
-    "cameras": "camera",
-    "masks": "mask",
-    "teams": "team",
-    "units": "unit",
-    "officers": "officer",
-    "operators": "operator",
-}
 MODELS: dict[str, type[Base]] = {
     "tiers": Tier,
     "categories": Category,
@@ -81,10 +53,6 @@ MODELS: dict[str, type[Base]] = {
     "operators": Operator,
 }
 RETIRABLE = ("cameras", "units", "officers", "operators")  # the others have no `active` column
-# Rows that belong to an item and go with it when it is deleted.
-OWN_ROWS = {"camera": ("camera_mask", "camera_credential"), "operator": ("operator_secret",)}
-# Entries that only set the item up: they do not make the record refer to it.
-SETUP_KINDS = ("operation.imported", "operator.first_administrator", "operator.password_set")
 # When a change shows at the console, said after it is saved.
 TAKES_EFFECT = {
     "cameras": "New or changed cameras appear on the wall after the console restarts.",
@@ -107,11 +75,6 @@ class _Item:
     row: Any
 
 
-def _local_day(when: Any, timezone: str) -> date:
-    day: date = when.astimezone(ZoneInfo(timezone)).date()
-    return day
-
-
 class OperationSetupService:
     def __init__(self, db: Database, record: RecordService, auth: AuthService) -> None:
         self._db = db
@@ -123,129 +86,7 @@ class OperationSetupService:
         """What the screens show of the operation named (the first one if no name); an empty
         state when the database holds no operation yet (operators are shown all the same)."""
         with self._db.read() as s:
-            query = select(Operation).order_by(Operation.id)
-            op = s.scalars(query.where(Operation.name == name) if name else query).first()
-            operators = tuple(
-                SetupRow(p.id, {"login": p.login, "name": p.display_name, "role": p.role}, p.active, words)
-                for p, words in self._operator_rows(s)
-            )
-            if op is None:
-                empty: dict[str, tuple[SetupRow, ...]] = {section: () for section in ITEM_SECTIONS}
-                return SetupState(None, {}, {**empty, "operators": operators})
-            sections = self._items(s, op)
-            sections["operators"] = operators
-            return SetupState(op.id, {key: getattr(op, key) for key in OPERATION_KEYS}, sections)
-
-    def _items(self, s: Session, op: Operation) -> dict[str, tuple[SetupRow, ...]]:
-        oid = op.id
-        locations = {x.id: x for x in s.scalars(select(Location).filter_by(operation_id=oid).order_by(Location.id))}
-        teams = {t.id: t for t in s.scalars(select(Team).filter_by(operation_id=oid).order_by(Team.id))}
-        units = {u.id: u for u in s.scalars(select(PatrolUnit).filter_by(operation_id=oid).order_by(PatrolUnit.id))}
-        cameras = s.scalars(select(Camera).filter_by(operation_id=oid).order_by(Camera.position, Camera.id)).all()
-        creds = {c.camera_id: c for c in s.scalars(select(CameraCredential))}
-        set_on = self._password_days(s, op.timezone)
-
-        def camera_row(c: Camera) -> SetupRow:
-            cred = creds.get(c.id)
-            note = ""
-            if cred is not None and cred.password:
-                day = set_on.get(c.id)
-                note = f"password stored (set {day:%Y-%m-%d})" if day else "password stored"
-            values = {
-                "key": c.key,
-                "name": c.name,
-                "kind": c.kind,
-                "location": locations[c.location_id].key if c.location_id else "",
-                "main_url": c.main_url,
-                "sub_url": c.sub_url,
-                "recording": c.recording,
-                "username": cred.username if cred else "",
-            }
-            return SetupRow(c.id, values, c.active, note)
-
-        by_id = {c.id: c for c in cameras}
-        masks = s.scalars(
-            select(CameraMask)
-            .where(CameraMask.camera_id.in_(list(by_id) or [-1]))
-            .order_by(CameraMask.position, CameraMask.id)
-        ).all()
-        return {
-            "tiers": tuple(
-                SetupRow(t.id, {"number": t.number, "name": t.name, "start_date": t.start_date}) for t in op.tiers
-            ),
-            "categories": tuple(
-                SetupRow(c.id, {"key": c.key, "label": c.label, "kind": c.kind, "subject_prefix": c.subject_prefix})
-                for c in s.scalars(select(Category).filter_by(operation_id=oid).order_by(Category.id))
-            ),
-            "locations": tuple(
-                SetupRow(x.id, {"key": x.key, "name": x.name, "prescribed_area": x.in_prescribed_area})
-                for x in locations.values()
-            ),
-            "cameras": tuple(camera_row(c) for c in cameras),
-            "masks": tuple(
-                SetupRow(
-                    m.id,
-                    {"camera": by_id[m.camera_id].key, "name": m.name, "points": mask_points(json.loads(m.points))},
-                )
-                for m in sorted(masks, key=lambda m: ([c.id for c in cameras].index(m.camera_id), m.position, m.id))
-            ),
-            "teams": tuple(SetupRow(t.id, {"key": t.key, "name": t.name}) for t in teams.values()),
-            "units": tuple(
-                SetupRow(
-                    u.id,
-                    {"call_sign": u.call_sign, "kind": u.kind, "team": teams[u.team_id].key if u.team_id else ""},
-                    u.active,
-                )
-                for u in units.values()
-            ),
-            "officers": tuple(
-                SetupRow(
-                    o.id,
-                    {
-                        "collar_number": o.collar_number,
-                        "name": o.name,
-                        "special_constable": o.special_constable,
-                        "team": teams[o.team_id].key if o.team_id else "",
-                        "unit": units[o.unit_id].call_sign if o.unit_id else "",
-                    },
-                    o.active,
-                )
-                for o in s.scalars(select(Officer).filter_by(operation_id=oid).order_by(Officer.id))
-            ),
-        }
-
-    @staticmethod
-    def _operator_rows(s: Session) -> list[tuple[Operator, str]]:
-        secrets = {x.operator_id: x for x in s.scalars(select(OperatorSecret))}
-        rows = []
-        for p in s.scalars(select(Operator).order_by(Operator.id)):
-            secret = secrets.get(p.id)
-            if secret is not None and secret.password_hash:
-                when = f" on {secret.changed_at:%Y-%m-%d}" if secret.changed_at else ""
-                rows.append((p, f"password set{when}"))
-            else:
-                rows.append((p, "no password yet: cannot log in"))
-        return rows
-
-    @staticmethod
-    def _password_days(s: Session, timezone: str) -> dict[int, date]:
-        """Camera id -> the day its stored password was last set at these screens (from the
-        record; a password that came in an imported file has no day of its own)."""
-        rows = s.execute(
-            select(RecordEntry.ref_id, func.max(RecordEntry.event_time))
-            .where(
-                RecordEntry.ref_type == "camera",
-                RecordEntry.kind.like("setup.camera.%"),
-                RecordEntry.payload.like('%"password"%'),
-            )
-            .group_by(RecordEntry.ref_id)
-        ).all()
-        found = {}
-        for key, when in rows:
-            if key.isdigit() and when is not None:
-                stamp = when if when.tzinfo else when.replace(tzinfo=ZoneInfo("UTC"))
-                found[int(key)] = _local_day(stamp, timezone)
-        return found
+            return setup_state(s, name)
 
     # --- the operation -----------------------------------------------------------------------------
     def create_operation(self, actor: Actor, values: dict[str, Any]) -> SetupDone:
@@ -374,7 +215,7 @@ class OperationSetupService:
             if section == "operators" and row.login == ctx.actor.login and columns["role"] != row.role:
                 # An administrator demoting themself could leave nobody to set the console up.
                 raise FieldProblems({"role": "you cannot change your own role"})
-            if section in ("categories", "teams") and columns["key"] != row.key and _named_by_key(s, section, row):
+            if section in ("categories", "teams") and columns["key"] != row.key and named_by_key(s, section, row):
                 # Sightings and subjects keep a category's key, shifts their teams' keys, as text.
                 raise FieldProblems({"key": f"the record names this {THING[section]} by its key: it cannot change"})
             if keep_active:
@@ -489,7 +330,7 @@ class OperationSetupService:
             thing = THING[section]
             if section == "operators" and row.login == actor.login:
                 raise SetupError("You cannot delete yourself")
-            uses = _references(s, section, row)
+            uses = references(s, section, row)
             if uses and section not in RETIRABLE:
                 raise SetupError(f"{thing.capitalize()} {label!r} is used ({', '.join(uses)}): it cannot be deleted")
             if uses:
@@ -499,7 +340,7 @@ class OperationSetupService:
                 why = f", not deleted: it is referred to ({', '.join(uses)})"
                 return _entry(thing, "retired", label, row.id, why, referred_to_by=uses)
             for table in OWN_ROWS.get(thing, ()):
-                model = _model_of(table)
+                model = model_of(table)
                 column = "camera_id" if thing == "camera" else "operator_id"
                 for own in s.scalars(select(model).where(getattr(model, column) == row.id)):
                     s.delete(own)
@@ -598,58 +439,3 @@ def _assign(row: Any, values: dict[str, Any]) -> list[str]:
             setattr(row, name, value)
             changed.append(name)
     return changed
-
-
-def _model_of(table: str) -> Any:
-    for mapper in Base.registry.mappers:
-        if getattr(mapper.local_table, "name", None) == table:
-            return mapper.class_
-    raise KeyError(table)
-
-
-def _named_by_key(s: Session, section: str, row: Any) -> str:
-    """What names a category or team by its key (as text, not a foreign key), in words."""
-    if section == "categories":
-        used = s.scalar(select(func.count()).select_from(Sighting).where(Sighting.category_key == row.key)) or 0
-        used += s.scalar(select(func.count()).select_from(Subject).where(Subject.category_key == row.key)) or 0
-        return f"{used} sightings or subjects" if used else ""
-    shifts = s.scalars(select(Shift.team_keys).where(Shift.operation_id == row.operation_id)).all()
-    return "shifts" if any(row.key in keys.split(",") for keys in shifts) else ""
-
-
-def _references(s: Session, section: str, row: Any) -> list[str]:
-    """What refers to the item, in words ("3 sighting rows", "the record"); [] if nothing does."""
-    thing = THING[section]
-    table = row.__table__.name
-    found = []
-    for other in Base.metadata.sorted_tables:
-        if other.name in OWN_ROWS.get(thing, ()):
-            continue
-        for fk in other.foreign_keys:
-            if fk.column.table.name == table and fk.column.name == "id":
-                count = s.scalar(select(func.count()).select_from(other).where(fk.parent == row.id)) or 0
-                if count:
-                    found.append(f"{count} {other.name.replace('_', ' ')} row{'s' if count != 1 else ''}")
-    if section in ("categories", "teams") and (named := _named_by_key(s, section, row)):
-        found.append(named)
-    if section == "operators":
-        entries = s.scalar(select(func.count()).select_from(RecordEntry).where(RecordEntry.operator == row.login)) or 0
-        if entries:
-            found.append(f"{entries} record entries by them")
-    # Entries other than set-up ones that wrote the row (a shift's crews, a unit's status) or
-    # are about it (a camera lost and restored).
-    not_setup = (~RecordEntry.kind.like("setup.%"), RecordEntry.kind.not_in(SETUP_KINDS))
-    wrote = s.scalar(
-        select(func.count())
-        .select_from(RecordRow)
-        .join(RecordEntry, RecordEntry.seq == RecordRow.seq)
-        .where(RecordRow.table == table, RecordRow.key == str(row.id), *not_setup)
-    )
-    about = s.scalar(
-        select(func.count())
-        .select_from(RecordEntry)
-        .where(RecordEntry.ref_type == table, RecordEntry.ref_id == str(row.id), *not_setup)
-    )
-    if wrote or about:
-        found.append("the record")
-    return found

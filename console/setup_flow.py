@@ -16,18 +16,9 @@ from PySide6.QtCore import QEventLoop, QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
 from console.access import PermissionDenied, can, require
-from console.operation_file import (
-    CAMERA_KINDS,
-    CATEGORY_KINDS,
-    ROLES,
-    UNIT_KINDS,
-    FieldProblems,
-    OperationFileError,
-    parse_operation,
-    render_operation,
-    split_credentials,
-    url_problem,
-)
+from console.operation_checks import FieldProblems, split_credentials, url_problem
+from console.operation_file import OperationFileError, parse_operation, render_operation
+from console.operation_spec import CAMERA_KINDS, CATEGORY_KINDS, ROLES, UNIT_KINDS
 from console.services import Services
 from console.setup import SetupError
 from console.tasks import Tasks

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from console.access import require
 from console.chain import canonical_json
-from console.export import sha256_lines, utc_iso
+from console.exhibit_package import sha256_lines, utc_iso
 from console.footage import overlapping_segments
 from console.letters import letter_reference
 from console.record import ActionContext, EntryDraft, RecordService, utc_now

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.operation_file import CameraSpec
+from console.operation_spec import CameraSpec
 from console.recording import RecordingService
 from console.services import Services, build_services
 from console.verify import verify

@@ -19,16 +19,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from console.demo import system_actor
-from console.export import ExportError, ExportRequest, check_reference, folder_name
-from console.operation_file import (
-    MAX_LENGTHS,
-    OperationFileError,
-    _toml_value,
-    parse_operation,
-    redact_url,
-    split_credentials,
-    url_problem,
-)
+from console.exhibit_package import ExportError, check_reference, folder_name
+from console.export_job import ExportRequest
+from console.operation_checks import MAX_LENGTHS, redact_url, split_credentials, url_problem
+from console.operation_file import OperationFileError, _toml_value, parse_operation
 from console.services import Services
 from console.text import TextError, clean_text
 from console.verify import verify

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from console.access import PermissionDenied
 from console.demo import demo_spec, system_actor
 from console.masks import MaskError, MaskService
-from console.operation_file import CameraSpec, MaskSpec
+from console.operation_spec import CameraSpec, MaskSpec
 from console.services import Services
 from console.verify import verify
 from storage.models import MaskLift, RecordEntry, Sighting
@@ -234,7 +234,7 @@ def shrink(polygon: tuple[tuple[float, float], ...], by: float = 0.02) -> tuple[
 
 # --- export: working copy masked, master original --------------------------------------------------------
 def test_the_working_copy_is_masked_and_the_master_is_the_original(services: Services, test_clip: Path) -> None:
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
 
     spec = dataclasses.replace(
         demo_spec(date.today()),

@@ -12,15 +12,9 @@ from hypothesis import strategies as st
 
 from console.access import PermissionDenied, Role, can
 from console.demo import demo_spec, system_actor
-from console.operation_file import (
-    OperationFileError,
-    OperationSpec,
-    TeamSpec,
-    parse_operation,
-    redact_url,
-    render_operation,
-    split_credentials,
-)
+from console.operation_checks import redact_url, split_credentials
+from console.operation_file import OperationFileError, parse_operation, render_operation
+from console.operation_spec import OperationSpec, TeamSpec
 from console.services import Services
 from console.types import Actor
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from console.demo import demo_spec, system_actor
 from console.footage import FootageIndex
-from console.operation_file import CameraSpec
+from console.operation_spec import CameraSpec
 from console.recording import RecordingService
 from console.services import Services
 from console.verify import verify
@@ -172,7 +172,7 @@ def index_footage(
 
 def test_export_across_two_segments_and_a_gap_is_a_verifiable_package(services: Services, test_clip: Path) -> None:
     from console.evidence import verify_package
-    from console.export import ExportRequest
+    from console.export_job import ExportRequest
     from tests.test_sightings import vehicle_tag
     from video.export import clip_packets
 
@@ -230,7 +230,8 @@ def test_export_across_two_segments_and_a_gap_is_a_verifiable_package(services: 
 
 
 def test_the_repeated_hour_when_clocks_go_back_is_told_apart_by_its_offset(services: Services, test_clip: Path) -> None:
-    from console.export import ExportRequest, burned_in_time
+    from console.exhibit_package import burned_in_time
+    from console.export_job import ExportRequest
 
     # British Summer Time ends at 01:00 UTC on 25 October 2026: 01:00-02:00 local happens twice.
     t0 = datetime(2026, 10, 25, 0, 59, 58, tzinfo=UTC)  # 01:59:58 BST
@@ -249,7 +250,8 @@ def test_the_repeated_hour_when_clocks_go_back_is_told_apart_by_its_offset(servi
 
 
 def test_a_cancelled_or_failed_export_leaves_nothing_that_looks_complete(services: Services, test_clip: Path) -> None:
-    from console.export import ExportError, ExportRequest
+    from console.exhibit_package import ExportError
+    from console.export_job import ExportRequest
     from video.export import ExportCancelled
 
     t0 = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)

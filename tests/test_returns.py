@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from console.demo import demo_spec, system_actor
 from console.dispatch_rules import OUTCOME_WORDS, OutcomeDraft
-from console.operation_file import CameraSpec, LocationSpec, TierSpec
+from console.operation_spec import CameraSpec, LocationSpec, TierSpec
 from console.returns import safe_cell, to_csv, to_json
 from console.services import Services
 from console.sightings import NewSubject

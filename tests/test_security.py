@@ -24,7 +24,9 @@ from sqlalchemy import select
 from console.auth import LoginError
 from console.cameras import camera_source
 from console.demo import system_actor
-from console.export import _CameraPlan, _overlay, burned_in_time
+from console.exhibit_package import burned_in_time
+from console.export import _overlay
+from console.export_job import CameraPlan as _CameraPlan
 from console.operation_file import parse_operation, render_operation
 from console.returns import safe_cell
 from console.services import Services

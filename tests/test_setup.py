@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from console.access import PermissionDenied
 from console.camera_watch import CameraEvent, record_camera_event
-from console.operation_file import FieldProblems, parse_operation, render_operation
+from console.operation_checks import FieldProblems
+from console.operation_file import parse_operation, render_operation
 from console.services import Services
 from console.setup import SetupError
 from console.types import Actor

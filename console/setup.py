@@ -10,7 +10,6 @@ What the screens show is read in `console.setup_state`; what refers to an item i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,12 +66,6 @@ class SetupError(ValueError):
 
 class NothingChanged(SetupError):
     """A save that would change nothing: no entry for it."""
-
-
-@dataclass(frozen=True)
-class _Item:
-    section: str
-    row: Any
 
 
 class OperationSetupService:

@@ -59,7 +59,7 @@ THREATS: tuple[Threat, ...] = (
     ),
     Threat(
         "A camera password stays in a stored URL, or shows in a message, log or export",
-        "console/operation_file.py split_credentials, redact_url; video/sources.py redact",
+        "console/operation_checks.py split_credentials, redact_url; video/sources.py redact",
         (
             "test_fuzz_input::test_credentials_come_out_of_any_url_whole_and_never_stay_in_it",
             "test_fuzz_input::test_a_password_typed_without_percent_encoding_is_still_hidden",
@@ -71,7 +71,7 @@ THREATS: tuple[Threat, ...] = (
     ),
     Threat(
         "An operation file points FFmpeg at a local file or another protocol (file:, concat:, subfile:)",
-        "console/operation_file.py url_problem",
+        "console/operation_checks.py url_problem",
         (
             "test_fuzz_input::test_camera_urls_are_checked_against_their_kind_with_a_clear_message",
             "test_fuzz_input::test_odd_camera_urls_are_refused_with_their_line",
@@ -99,7 +99,7 @@ THREATS: tuple[Threat, ...] = (
     ),
     Threat(
         "An exhibit reference writes outside the export folder, or makes a folder Windows cannot open",
-        "console/export.py check_reference, folder_name",
+        "console/exhibit_package.py check_reference, folder_name",
         (
             "test_fuzz_input::test_any_reference_is_refused_or_makes_one_folder_inside_the_export_folder",
             "test_fuzz_input::test_hostile_references_are_refused_with_a_clear_message",
